@@ -1,0 +1,39 @@
+"""The core's shared parts, built once per process and handed to every service."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from core.events import EventBus
+from core.providers.registry import ProviderRegistry
+from core.secrets import SecretBox, load_secret_key
+from core.settings import Settings
+from data.db import make_engine, session_scope
+from data.migrate import upgrade
+
+
+@dataclass
+class Core:
+    settings: Settings
+    engine: sa.Engine
+    box: SecretBox
+    registry: ProviderRegistry
+    bus: EventBus = field(default_factory=EventBus)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+
+
+def build_core(settings: Settings, *, migrate: bool = True) -> Core:
+    engine = make_engine(settings.database_url)
+    if settings.database_url.startswith('sqlite'):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        upgrade(engine)
+    box = SecretBox(load_secret_key(settings))
+    return Core(settings=settings, engine=engine, box=box, registry=ProviderRegistry(settings=settings, engine=engine, box=box))

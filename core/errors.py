@@ -1,0 +1,38 @@
+"""Domain errors raised by core services; api/ maps them to HTTP codes and ui/ shows them inline."""
+
+
+class DomainError(Exception):
+    """Base class: a message a person can read."""
+
+    code = 'error'
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    code = 'not_found'
+
+
+class Invalid(DomainError):
+    """A value a caller sent is wrong; `field` names it (dotted for nested values)."""
+
+    code = 'invalid'
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f'{field}: {message}')
+        self.field = field
+        self.detail = message
+
+
+class Conflict(DomainError):
+    code = 'conflict'
+
+
+class Unauthorized(DomainError):
+    code = 'unauthorized'
+
+
+class Forbidden(DomainError):
+    code = 'forbidden'

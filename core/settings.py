@@ -1,0 +1,59 @@
+"""Settings read once from the environment, with the defaults DESIGN.md §3 lists."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROVIDERS = ('openai', 'anthropic', 'ollama')
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    host: str = '127.0.0.1'
+    port: int = 8080
+    workers: int = 1
+    provider_concurrency: dict[str, int] = field(default_factory=dict)
+    secret_key: str | None = None
+    lease_seconds: float = 30.0
+    call_timeout_seconds: float = 120.0
+    max_attempts: int = 4
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> 'Settings':
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get('HYPERSIGIL_DATA_DIR', './.hypersigil')).resolve()
+        url = env.get('HYPERSIGIL_DATABASE_URL') or f'sqlite:///{data_dir / "hypersigil.db"}'
+        return cls(
+            data_dir=data_dir,
+            database_url=url,
+            host=env.get('HYPERSIGIL_HOST', '127.0.0.1'),
+            port=int(env.get('HYPERSIGIL_PORT', '8080')),
+            workers=int(env.get('HYPERSIGIL_WORKERS', '1')),
+            provider_concurrency=parse_concurrency(env.get('HYPERSIGIL_PROVIDER_CONCURRENCY', '8')),
+            secret_key=env.get('HYPERSIGIL_SECRET_KEY') or None,
+            lease_seconds=float(env.get('HYPERSIGIL_LEASE_SECONDS', '30')),
+            call_timeout_seconds=float(env.get('HYPERSIGIL_CALL_TIMEOUT_SECONDS', '120')),
+            max_attempts=int(env.get('HYPERSIGIL_MAX_ATTEMPTS', '4')),
+            env=env,
+        )
+
+    def concurrency(self, provider: str) -> int:
+        return self.provider_concurrency.get(provider, self.provider_concurrency.get('*', 8))
+
+
+def parse_concurrency(text: str) -> dict[str, int]:
+    """'8' applies to every provider; 'openai=32,ollama=2' sets some (others keep 8)."""
+    text = text.strip()
+    if text.isdigit():
+        return {'*': int(text)}
+    limits: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(','))):
+        name, _, value = part.partition('=')
+        if name.strip() not in (*PROVIDERS, '*') or not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(f'HYPERSIGIL_PROVIDER_CONCURRENCY: cannot read {part!r}')
+        limits[name.strip()] = int(value)
+    return limits

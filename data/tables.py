@@ -1,0 +1,175 @@
+"""SQLModel tables: the whole schema. Change it only together with a migration in data/migrations."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC; SQLModel's UTCDateTime columns store and return it as such on both databases."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def json_column(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.JSON, nullable=nullable))
+
+
+class Prompt(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=200, sa_column_kwargs={'unique': True})
+    latest_version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PromptVersion(SQLModel, table=True):
+    __tablename__ = 'prompt_version'
+    __table_args__ = (sa.UniqueConstraint('prompt_id', 'version'),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    prompt_id: str = Field(sa_column=sa.Column(sa.String(36), sa.ForeignKey('prompt.id', ondelete='CASCADE'), nullable=False, index=True))
+    version: int
+    template: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    input_schema: dict | None = json_column()
+    response_schema: dict | None = json_column()
+    accepts_file: bool = False
+    created_by: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Deployment(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=100, sa_column_kwargs={'unique': True})
+    prompt_id: str = Field(sa_column=sa.Column(sa.String(36), sa.ForeignKey('prompt.id'), nullable=False, index=True))
+    prompt_version: int | None = None  # None: always the prompt's latest version
+    provider: str = Field(max_length=20, index=True)
+    model: str = Field(max_length=200, index=True)
+    options: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    revision: int = 1
+    created_by: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class DeploymentRevision(SQLModel, table=True):
+    __tablename__ = 'deployment_revision'
+    __table_args__ = (sa.UniqueConstraint('deployment_id', 'revision'),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    deployment_id: str = Field(sa_column=sa.Column(sa.String(36), sa.ForeignKey('deployment.id', ondelete='CASCADE'), nullable=False, index=True))
+    revision: int
+    # the full configuration: promptId, promptVersion, provider, model, options
+    config: dict = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    created_by: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Execution(SQLModel, table=True):
+    """One run: a snapshot of what ran, its status, and the queue/lease columns the engine uses."""
+
+    __table_args__ = (
+        sa.Index('ix_execution_claim', 'status', 'provider', 'created_at'),
+        sa.Index('ix_execution_deployment_created', 'deployment_id', 'created_at'),
+        sa.UniqueConstraint('api_key_id', 'idempotency_key'),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    status: str = Field(default='pending', max_length=20)
+    # snapshot (no foreign keys: an execution outlives its deployment and prompt)
+    deployment_id: str | None = Field(default=None, max_length=36)
+    deployment_name: str | None = Field(default=None, max_length=100)
+    revision: int | None = None
+    prompt_id: str | None = Field(default=None, max_length=36)
+    prompt_version: int | None = None
+    provider: str = Field(max_length=20)
+    model: str = Field(max_length=200)
+    options: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    messages: list = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    response_schema: dict | None = json_column()
+    user_input: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    trace_id: str | None = Field(default=None, max_length=200, index=True)
+    file_id: str | None = Field(default=None, max_length=36)
+    origin: str = Field(default='api', max_length=10)
+    api_key_id: str | None = Field(default=None, max_length=36)
+    user_id: str | None = Field(default=None, max_length=36)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    # outcome
+    result: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    result_valid: bool | None = None
+    result_validation_message: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    duration_ms: int | None = None
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    # queue: a running row whose lease has expired may be claimed again; `lease_token` fences late writers
+    lease_token: str | None = Field(default=None, max_length=36)
+    lease_expires_at: datetime | None = None
+
+
+class ProviderCredential(SQLModel, table=True):
+    __tablename__ = 'provider_credential'
+
+    provider: str = Field(primary_key=True, max_length=20)
+    api_key_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    base_url: str | None = Field(default=None, max_length=500)
+    updated_by: str | None = Field(default=None, max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = 'api_key'
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=32, sa_column_kwargs={'unique': True})  # the lookup part of the token
+    key_hash: str = Field(max_length=128)  # HMAC-SHA-256 of the whole token
+    scopes: list = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    created_by: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class User(SQLModel, table=True):
+    __tablename__ = 'app_user'  # 'user' is reserved in PostgreSQL
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    email: str = Field(max_length=320, sa_column_kwargs={'unique': True})
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=10)  # admin | editor | viewer
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class StoredFile(SQLModel, table=True):
+    """Upload metadata; the bytes live in FileBlob so listing never loads them."""
+
+    __tablename__ = 'file'
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    created_by: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class FileBlob(SQLModel, table=True):
+    __tablename__ = 'file_blob'
+
+    file_id: str = Field(sa_column=sa.Column(sa.String(36), sa.ForeignKey('file.id', ondelete='CASCADE'), primary_key=True))
+    content: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))

@@ -1,0 +1,88 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), the fake LLM server, a core."""
+
+import pytest
+
+from data.db import make_engine
+from tests import databases
+
+BACKENDS = ('sqlite', 'postgresql')
+_postgres_problem: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _postgres_problem
+    _postgres_problem = databases.postgres_reachable()
+    if _postgres_problem and databases.REQUIRE_POSTGRES:
+        raise pytest.UsageError(f'PostgreSQL is required here but not reachable: {_postgres_problem}')
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a reachable PostgreSQL, run everything on SQLite and say so (no silent skips)."""
+    if not _postgres_problem:
+        return
+    kept = [item for item in items if '[postgresql' not in item.nodeid and 'postgresql]' not in item.nodeid]
+    deselected = [item for item in items if item not in kept]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if _postgres_problem:
+        return f'PostgreSQL: NOT reachable ({_postgres_problem}); its tests are deselected, SQLite runs everything'
+    return f'PostgreSQL: {databases.POSTGRES_URL}'
+
+
+@pytest.fixture(scope='session')
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> databases.SqliteTemplate:
+    return databases.SqliteTemplate(tmp_path_factory.mktemp('sqlite-template'))
+
+
+@pytest.fixture(scope='session')
+def postgres_database():
+    database = databases.PostgresDatabase()
+    yield database
+    database.drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A freshly migrated, empty database: once on SQLite, once on PostgreSQL."""
+    if request.param == 'sqlite':
+        return request.getfixturevalue('sqlite_template').fresh_url(tmp_path)
+    return request.getfixturevalue('postgres_database').fresh_url()
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: databases.SqliteTemplate, tmp_path) -> str:
+    return sqlite_template.fresh_url(tmp_path)
+
+
+@pytest.fixture
+def engine(database_url: str):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+from core.app import build_core  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from tests.fakes.fixtures import fake_llm, fake_llm_server  # noqa: E402, F401
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path, fake_llm) -> Settings:
+    """Settings for one test: its own data dir and database, providers pointed at the fake LLM server."""
+    return Settings.from_env({
+        'HYPERSIGIL_DATA_DIR': str(tmp_path / 'data'),
+        'HYPERSIGIL_DATABASE_URL': database_url,
+        'HYPERSIGIL_SECRET_KEY': 'test-secret-key',
+        **fake_llm.env,
+    })
+
+
+@pytest.fixture
+def core(settings: Settings):
+    core = build_core(settings, migrate=False)  # the database fixtures hand over migrated databases
+    yield core
+    core.engine.dispose()

@@ -1,0 +1,19 @@
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from data.tables import Prompt
+
+
+def test_migrations_create_every_table(engine):
+    names = set(sa.inspect(engine).get_table_names())
+    assert {'prompt', 'prompt_version', 'deployment', 'deployment_revision', 'execution', 'api_key', 'app_user'} <= names
+
+
+def test_prompt_names_are_unique_in_the_database(engine):
+    with Session(engine) as session:
+        session.add(Prompt(name='greeter'))
+        session.commit()
+    with Session(engine) as session, pytest.raises(sa.exc.IntegrityError):
+        session.add(Prompt(name='greeter'))
+        session.commit()
