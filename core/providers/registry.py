@@ -1,0 +1,77 @@
+"""The provider registry: adapters built with current credentials, and each provider's models behind a TTL cache."""
+
+import time
+
+import sqlalchemy as sa
+
+from core import credentials
+from core.errors import Invalid
+from core.providers.anthropic import AnthropicAdapter
+from core.providers.base import ProviderAdapter
+from core.providers.ollama import OllamaAdapter
+from core.providers.openai import OpenAIAdapter
+from core.secrets import SecretBox
+from core.settings import PROVIDERS, Settings
+
+ADAPTERS = {'openai': OpenAIAdapter, 'anthropic': AnthropicAdapter, 'ollama': OllamaAdapter}
+CREDENTIALS_TTL = 10.0  # other processes may save credentials; look again this often
+
+
+class ProviderRegistry:
+    names: tuple[str, ...] = PROVIDERS
+
+    def __init__(self, *, settings: Settings, engine: sa.Engine, box: SecretBox, model_ttl: float = 300.0) -> None:
+        self.settings, self.engine, self.box = settings, engine, box
+        self.model_ttl = model_ttl
+        self._credentials: dict[str, tuple[float, tuple[str | None, str | None]]] = {}
+        self._adapters: dict[tuple[str, str | None, str | None], ProviderAdapter] = {}
+        self._models: dict[str, tuple[float, list[str]]] = {}
+
+    def adapter(self, provider: str) -> ProviderAdapter:
+        """The adapter for the provider's current credentials; the same one (and SDK client) while they stay the same."""
+        self._check(provider)
+        key = (provider, *self._resolve(provider))
+        adapter = self._adapters.get(key)
+        if adapter is None:
+            for stale in [k for k in self._adapters if k[0] == provider]:
+                del self._adapters[stale]
+            adapter = self._adapters[key] = ADAPTERS[provider](api_key=key[1], base_url=key[2])
+        return adapter
+
+    async def models(self, provider: str, *, refresh: bool = False) -> list[str]:
+        """The provider's models, cached for `model_ttl` seconds; ProviderError when it cannot be asked."""
+        self._check(provider)
+        cached = self._models.get(provider)
+        if cached and not refresh and cached[0] > time.monotonic():
+            return list(cached[1])
+        models = await self.adapter(provider).list_models()
+        self._models[provider] = (time.monotonic() + self.model_ttl, models)
+        return list(models)
+
+    def supported_options(self, provider: str) -> frozenset[str]:
+        self._check(provider)
+        return ADAPTERS[provider].supported_options
+
+    def file_types(self, provider: str) -> frozenset[str]:
+        self._check(provider)
+        return ADAPTERS[provider].file_types
+
+    def invalidate(self, provider: str | None = None) -> None:
+        """Forget cached credentials, clients and models (all providers, or one), e.g. after credentials change."""
+        for name in (provider,) if provider else self.names:
+            self._credentials.pop(name, None)
+            self._models.pop(name, None)
+            for stale in [k for k in self._adapters if k[0] == name]:
+                del self._adapters[stale]
+
+    def _resolve(self, provider: str) -> tuple[str | None, str | None]:
+        cached = self._credentials.get(provider)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        resolved = credentials.resolve(self.settings, self.engine, self.box, provider)
+        self._credentials[provider] = (time.monotonic() + CREDENTIALS_TTL, resolved)
+        return resolved
+
+    def _check(self, provider: str) -> None:
+        if provider not in ADAPTERS:
+            raise Invalid('provider', f'unknown provider {provider!r}; choose one of {", ".join(self.names)}')
