@@ -1,0 +1,269 @@
+"""Deployments: a named, immutable slug bound to a prompt version, a provider, a model and options, with revisions."""
+
+import asyncio
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from core.app import Core
+from core.errors import Conflict, Invalid, NotFound
+from core.options import validate_options
+from core.pagination import Page, like_pattern, paginate
+from core.permissions import Actor
+from core.prompts import find_version
+from core.providers.base import ProviderError
+from core.refs import looks_like_uuid
+from data.tables import Deployment, DeploymentRevision, Prompt, utcnow
+
+NAME_PATTERN = re.compile(r'[a-z0-9_-]+')
+ORDER_COLUMNS = {
+    'name': Deployment.name,
+    'provider': Deployment.provider,
+    'model': Deployment.model,
+    'createdAt': Deployment.created_at,
+    'updatedAt': Deployment.updated_at,
+}
+# the configuration a revision records, as (attribute, camelCase field) pairs
+CONFIG_FIELDS = (
+    ('prompt_id', 'promptId'),
+    ('prompt_version', 'promptVersion'),
+    ('provider', 'provider'),
+    ('model', 'model'),
+    ('options', 'options'),
+)
+CHANGEABLE = ('name', *(attribute for attribute, _ in CONFIG_FIELDS))
+
+
+async def create_deployment(
+    core: Core,
+    actor: Actor,
+    *,
+    name: str,
+    prompt_id: str,
+    prompt_version: int | None = None,
+    provider: str,
+    model: str,
+    options: dict | None = None,
+) -> Deployment:
+    actor.require('deployments:write')
+    name = check_name(name)
+    config = {'prompt_id': prompt_id, 'prompt_version': prompt_version, 'provider': provider, 'model': model, 'options': options}
+    config = await _check_config(core, config, check_model=True)
+    # database work in a thread: a writer waiting on a lock must not stall the event loop
+    return await asyncio.to_thread(_insert, core, actor, name, config)
+
+
+async def update_deployment(core: Core, actor: Actor, ref: str, *, changes: dict) -> Deployment:
+    """Change any field but the name; a real change writes a new revision, an unchanged config writes nothing."""
+    actor.require('deployments:write')
+    for key in changes:
+        if key not in CHANGEABLE:
+            raise Invalid(_camel(key), 'cannot be changed')
+    current = await asyncio.to_thread(_load, core, ref)
+    if 'name' in changes and changes['name'] != current.name:
+        raise Invalid('name', 'name is immutable')
+    config = {**_config(current), **{key: value for key, value in changes.items() if key != 'name'}}
+    config = await _check_config(core, config, check_model=_model_changed(current, config))
+    return await asyncio.to_thread(_save_revision, core, actor, current, config, always=False)
+
+
+async def rollback_deployment(core: Core, actor: Actor, ref: str, *, revision: int) -> Deployment:
+    """Make an earlier revision's config current again, as a new revision (history is never rewritten)."""
+    actor.require('deployments:write')
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 1:
+        raise Invalid('revision', 'must be a revision number')
+    current, earlier = await asyncio.to_thread(_load_with_revision, core, ref, revision)
+    config = {attribute: earlier.config.get(field) for attribute, field in CONFIG_FIELDS}
+    config = await _check_config(core, config, check_model=_model_changed(current, config))
+    return await asyncio.to_thread(_save_revision, core, actor, current, config, always=True)
+
+
+def get_deployment(core: Core, actor: Actor, ref: str) -> Deployment:
+    actor.require('deployments:read')
+    with core.session() as session:
+        return find_deployment(session, ref)
+
+
+def delete_deployment(core: Core, actor: Actor, ref: str) -> None:
+    """Delete a deployment and its revisions; its executions stay readable (they hold a snapshot, no foreign key)."""
+    actor.require('deployments:write')
+    with core.session() as session:
+        deployment = find_deployment(session, ref)
+        session.exec(sa.delete(Deployment).where(Deployment.id == deployment.id))
+
+
+def list_deployments(
+    core: Core,
+    actor: Actor,
+    *,
+    search: str | None = None,
+    order_by: str = 'name',
+    order: str = 'asc',
+    page: int = 1,
+    page_size: int = 20,
+) -> Page[Deployment]:
+    """Search (name, model, provider; any case), sort and page in SQL."""
+    actor.require('deployments:read')
+    if order_by not in ORDER_COLUMNS:
+        raise Invalid('orderBy', f'must be one of {", ".join(ORDER_COLUMNS)}')
+    if order not in ('asc', 'desc'):
+        raise Invalid('order', 'must be asc or desc')
+    statement = sa.select(Deployment)
+    if search:
+        pattern = like_pattern(search)
+        columns = (Deployment.name, Deployment.model, Deployment.provider)
+        statement = statement.where(sa.or_(*(sa.func.lower(column).like(pattern, escape='\\') for column in columns)))
+    direction = sa.desc if order == 'desc' else sa.asc
+    # id breaks ties so that paging never repeats or skips a row
+    statement = statement.order_by(direction(ORDER_COLUMNS[order_by]), direction(Deployment.id))
+    with core.session() as session:
+        return paginate(session, statement, page=page, page_size=page_size)
+
+
+def list_revisions(core: Core, actor: Actor, ref: str) -> list[DeploymentRevision]:
+    """A deployment's history, newest first."""
+    actor.require('deployments:read')
+    with core.session() as session:
+        deployment = find_deployment(session, ref)
+        statement = (
+            sa.select(DeploymentRevision)
+            .where(DeploymentRevision.deployment_id == deployment.id)
+            .order_by(DeploymentRevision.revision.desc())
+        )
+        return list(session.exec(statement).scalars())
+
+
+def find_deployment(session: Session, ref: str) -> Deployment:
+    """A deployment by id or by name (names are never UUID-shaped, so the two cannot clash)."""
+    column = Deployment.id if looks_like_uuid(ref) else Deployment.name
+    deployment = session.exec(sa.select(Deployment).where(column == ref)).scalar_one_or_none()
+    if deployment is None:
+        raise NotFound(f'no deployment {ref!r}')
+    return deployment
+
+
+def check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise Invalid('name', 'must not be empty')
+    if len(name) > 100:
+        raise Invalid('name', 'must be at most 100 characters')
+    if not NAME_PATTERN.fullmatch(name):
+        raise Invalid('name', 'may contain only lowercase letters, digits, "-" and "_"')
+    if looks_like_uuid(name):
+        raise Invalid('name', 'must not look like a UUID (a UUID refers to a deployment by id)')
+    return name
+
+
+async def _check_config(core: Core, config: dict, *, check_model: bool) -> dict:
+    """Every check that needs no database: provider, options, version number, and the model the provider lists."""
+    provider, model = config['provider'], config['model']
+    if provider not in core.registry.names:
+        raise Invalid('provider', f'unknown provider {provider!r} (use {", ".join(core.registry.names)})')
+    if not isinstance(config['prompt_id'], str) or not config['prompt_id']:
+        raise Invalid('promptId', 'must be a prompt id')
+    version = config['prompt_version']
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+        raise Invalid('promptVersion', 'must be a version number, or null for the latest')
+    options = validate_options(core.registry, provider, config['options'])
+    if not isinstance(model, str) or not model or len(model) > 200:
+        raise Invalid('model', 'must be a model name')
+    if check_model:
+        await _check_model(core, provider, model)
+    return {**config, 'options': options}
+
+
+async def _check_model(core: Core, provider: str, model: str) -> None:
+    try:
+        models = await core.registry.models(provider)
+    except ProviderError as error:
+        raise Invalid('model', f'could not list models for {provider}: {error.message}') from None
+    if model not in models:
+        raise Invalid('model', f'{provider} does not list a model {model!r}')
+
+
+def _check_prompt(session: Session, config: dict) -> None:
+    prompt = session.get(Prompt, config['prompt_id'])
+    if prompt is None:
+        raise Invalid('promptId', f'no prompt with id {config["prompt_id"]!r}')
+    version = config['prompt_version']
+    if version is not None and find_version(session, prompt.id, version) is None:
+        raise Invalid('promptVersion', f'prompt {prompt.name!r} has no version {version}')
+
+
+def _insert(core: Core, actor: Actor, name: str, config: dict) -> Deployment:
+    with core.session() as session:
+        _check_prompt(session, config)
+        deployment = Deployment(name=name, revision=1, created_by=actor.name, **config)
+        session.add(deployment)
+        session.add(_revision(deployment.id, 1, config, actor))
+        try:
+            session.flush()
+        except sa.exc.IntegrityError:
+            session.rollback()
+            raise _explain_failed_insert(session, name) from None
+        return deployment
+
+
+def _explain_failed_insert(session: Session, name: str) -> Exception:
+    """The unique name (two creates raced) or the prompt's foreign key (the prompt went away meanwhile)."""
+    if session.exec(sa.select(Deployment.id).where(Deployment.name == name)).first() is not None:
+        return Conflict(f'a deployment named {name!r} already exists')
+    return Invalid('promptId', 'the prompt was deleted while saving')
+
+
+def _save_revision(core: Core, actor: Actor, current: Deployment, config: dict, *, always: bool) -> Deployment:
+    with core.session() as session:
+        _check_prompt(session, config)
+        if not always and config == _config(current):
+            return current
+        # fenced on the revision we read: a concurrent edit makes this one fail rather than silently undo it
+        statement = (
+            sa.update(Deployment)
+            .where(Deployment.id == current.id, Deployment.revision == current.revision)
+            .values(**config, revision=Deployment.revision + 1, updated_at=utcnow())
+            .returning(Deployment.revision)
+        )
+        number = session.exec(statement).scalar_one_or_none()
+        if number is None:
+            raise Conflict(f'deployment {current.name!r} changed or was deleted while saving; reload it and try again')
+        session.add(_revision(current.id, number, config, actor))
+        session.flush()
+        return session.get(Deployment, current.id)
+
+
+def _revision(deployment_id: str, number: int, config: dict, actor: Actor) -> DeploymentRevision:
+    camel = {field: config[attribute] for attribute, field in CONFIG_FIELDS}
+    return DeploymentRevision(deployment_id=deployment_id, revision=number, config=camel, created_by=actor.name)
+
+
+def _load(core: Core, ref: str) -> Deployment:
+    with core.session() as session:
+        return find_deployment(session, ref)
+
+
+def _load_with_revision(core: Core, ref: str, revision: int) -> tuple[Deployment, DeploymentRevision]:
+    with core.session() as session:
+        deployment = find_deployment(session, ref)
+        statement = sa.select(DeploymentRevision).where(
+            DeploymentRevision.deployment_id == deployment.id, DeploymentRevision.revision == revision
+        )
+        found = session.exec(statement).scalar_one_or_none()
+        if found is None:
+            raise NotFound(f'deployment {deployment.name!r} has no revision {revision}')
+        return deployment, found
+
+
+def _config(deployment: Deployment) -> dict:
+    return {attribute: getattr(deployment, attribute) for attribute, _ in CONFIG_FIELDS}
+
+
+def _model_changed(current: Deployment, config: dict) -> bool:
+    # the model list is checked when provider or model change, so editing options works while a provider is down
+    return (config['provider'], config['model']) != (current.provider, current.model)
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split('_')
+    return head + ''.join(part.title() for part in rest)
