@@ -1,0 +1,62 @@
+"""Route dependencies: the bound Core, the calling key's Actor with the scope a route needs, paging parameters."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from core import api_keys
+from core.app import Core
+from core.errors import Unauthorized
+from core.permissions import Actor
+
+bearer_scheme = HTTPBearer(
+    auto_error=False, scheme_name='bearer', bearerFormat='hs_…', description='`Authorization: Bearer hs_…`'
+)
+key_scheme = APIKeyHeader(name='X-API-Key', auto_error=False, scheme_name='apiKey', description='`X-API-Key: hs_…`')
+
+
+async def get_core(request: Request) -> Core:
+    """The Core that main.py (or a test) bound to the API app."""
+    return request.app.state.core
+
+
+CoreDep = Annotated[Core, Depends(get_core)]
+
+
+def authorized(scope: str) -> Callable[..., Actor]:
+    """A dependency: the caller's Actor, which must hold `scope` (admin holds every scope)."""
+
+    async def actor(
+        core: CoreDep,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+        key: Annotated[str | None, Depends(key_scheme)],
+    ) -> Actor:
+        token = bearer.credentials if bearer else key
+        if not token:
+            raise Unauthorized('missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`')
+        # on the loop: one indexed read costs less than a hop to a thread (and under load, a wait for the GIL)
+        caller, use_is_stale = api_keys.verify(core, token.strip())
+        if use_is_stale:
+            await run_in_threadpool(api_keys.record_use, core, caller.id)  # a write may wait for a lock: not on the loop
+        caller.require(scope)
+        return caller
+
+    actor.__name__ = f'requires_{scope.replace(":", "_")}'
+    return actor
+
+
+DeploymentsRun = Annotated[Actor, Depends(authorized('deployments:run'))]
+DeploymentsRead = Annotated[Actor, Depends(authorized('deployments:read'))]
+DeploymentsWrite = Annotated[Actor, Depends(authorized('deployments:write'))]
+PromptsRead = Annotated[Actor, Depends(authorized('prompts:read'))]
+PromptsWrite = Annotated[Actor, Depends(authorized('prompts:write'))]
+ExecutionsRead = Annotated[Actor, Depends(authorized('executions:read'))]
+ExecutionsWrite = Annotated[Actor, Depends(authorized('executions:write'))]
+FilesRead = Annotated[Actor, Depends(authorized('files:read'))]
+FilesWrite = Annotated[Actor, Depends(authorized('files:write'))]
+
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description='1-based')]
+PageSize = Annotated[int, Query(alias='pageSize', ge=1, le=100)]

@@ -1,0 +1,142 @@
+"""The one place that turns errors into the API's error shape: domain errors, validation, HTTP and the unexpected."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from api.schemas.common import ErrorResponse
+from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from core.files import FileTooLarge, UnsupportedFileType
+from core.providers.base import ProviderError
+
+log = logging.getLogger(__name__)
+
+DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Invalid, 422),
+    (Conflict, 409),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (FileTooLarge, 413),
+    (UnsupportedFileType, 415),
+)
+HTTP_CODES = {
+    400: 'bad_request',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    409: 'conflict',
+    413: 'too_large',
+    415: 'unsupported_media_type',
+    422: 'invalid',
+    429: 'rate_limited',
+}
+_ERROR = {'model': ErrorResponse}
+# documented on every route (with the ones a route adds); OpenAPI clients and the fuzzer read them
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {**_ERROR, 'description': 'No API key, or an invalid, revoked or expired one'},
+    403: {**_ERROR, 'description': 'The key lacks the scope this route needs'},
+    413: {**_ERROR, 'description': 'Request body too large'},
+    422: {**_ERROR, 'description': 'A value is invalid; `details` names each field'},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {**_ERROR, 'description': 'No such resource'}}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {**_ERROR, 'description': 'Conflicts with the current state'}}
+
+
+def install(api: FastAPI) -> None:
+    """Register the handlers on the API app."""
+    api.add_exception_handler(DomainError, domain_error)
+    api.add_exception_handler(RequestValidationError, validation_error)
+    api.add_exception_handler(HTTPException, http_error)
+    api.add_exception_handler(ProviderError, provider_error)
+    api.add_exception_handler(sa.exc.IntegrityError, integrity_error)
+    api.add_exception_handler(sa.exc.OperationalError, database_unavailable)
+    api.add_exception_handler(Exception, unexpected_error)
+
+
+def error_response(
+    status: int, code: str, message: str, details: list[dict] | None = None, headers: dict | None = None
+) -> JSONResponse:
+    body = {'error': {'code': code, 'message': message, 'details': details or []}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = next((status for cls, status in DOMAIN_STATUS if isinstance(exc, cls)), 400)
+    details = [{'field': exc.field, 'message': exc.detail}] if isinstance(exc, Invalid) else []
+    headers = {'WWW-Authenticate': 'Bearer'} if status == 401 else None
+    return error_response(status, exc.code, exc.message, details, headers)
+
+
+async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [_detail(error) for error in exc.errors()]
+    message = '; '.join(f'{d["field"]}: {d["message"]}' for d in details[:3]) or 'the request is invalid'
+    return error_response(422, 'invalid', message, details)
+
+
+async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if status == 400:  # only body parsing raises 400 here (JSON that is not UTF-8, broken multipart): a malformed body
+        problem = f'malformed body: {exc.__cause__ or exc.detail}'
+        return error_response(422, 'invalid', f'body: {problem}', [{'field': 'body', 'message': problem}])
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else 'Error'
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else _http_message(status, phrase)
+    return error_response(status, HTTP_CODES.get(status, 'error'), message, headers=dict(exc.headers or {}) or None)
+
+
+async def provider_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProviderError)
+    return error_response(502, 'provider_error', exc.message)
+
+
+async def integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A race two checks could not see (e.g. the same name created twice at once) is still the client's conflict."""
+    log.info('integrity error mapped to 409: %s', exc)
+    return error_response(409, 'conflict', 'this conflicts with data saved at the same moment; read it again and retry')
+
+
+async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.error('database error: %s', exc)
+    return error_response(503, 'unavailable', 'the database is not reachable right now; retry shortly')
+
+
+async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception('unexpected error', exc_info=exc)
+    return error_response(500, 'internal', 'something went wrong on our side; it has been logged')
+
+
+def _detail(error: dict) -> dict:
+    loc = list(error.get('loc', ()))
+    if loc and loc[0] in ('body', 'query', 'path', 'header', 'cookie'):
+        source, loc = loc[0], loc[1:]
+    else:
+        source = 'body'
+    if error.get('type') == 'json_invalid':
+        return {'field': 'body', 'message': f'malformed JSON: {error.get("ctx", {}).get("error", "cannot parse")}'}
+    return {'field': _field(loc) or source, 'message': error.get('msg', 'invalid')}
+
+
+def _field(loc: list) -> str:
+    """('options', 'topK') -> 'options.topK'; ('items', 0, 'name') -> 'items[0].name'."""
+    field = ''
+    for part in loc:
+        field += f'[{part}]' if isinstance(part, int) else (f'.{part}' if field else str(part))
+    return field
+
+
+def _http_message(status: int, phrase: str) -> str:
+    return {
+        404: 'no such endpoint; see /api/v1/docs',
+        405: 'this endpoint does not take that method',
+        413: 'the request body is too large',
+    }.get(status, phrase)

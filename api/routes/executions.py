@@ -1,0 +1,60 @@
+"""Executions: read one, list with filters, follow its events, cancel."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from api import streams
+from api.deps import CoreDep, ExecutionsRead, ExecutionsWrite, PageNumber, PageSize
+from api.errors import CONFLICT, NOT_FOUND, RESPONSES
+from api.schemas.executions import ExecutionPublic, ExecutionsPublic, Origin, Status
+from core import executions
+from core.engine.cancel import cancel_execution as cancel
+
+router = APIRouter(prefix='/executions', tags=['executions'], responses=RESPONSES)
+EVENTS = {
+    200: {
+        'description': '`status` and `delta` events as they happen, then one `execution` event',
+        'content': {'text/event-stream': {}},
+    }
+}
+
+
+@router.get('', response_model=ExecutionsPublic)
+def list_executions(
+    core: CoreDep,
+    actor: ExecutionsRead,
+    deployment: Annotated[str | None, Query(max_length=100, description='a deployment id or name')] = None,
+    status: Status | None = None,
+    trace_id: Annotated[str | None, Query(alias='traceId', max_length=200)] = None,
+    origin: Origin | None = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
+):
+    """Executions, newest first."""
+    found = executions.list_executions(
+        core, actor, deployment=deployment, status=status, trace_id=trace_id, origin=origin, page=page, page_size=page_size
+    )
+    return ExecutionsPublic.model_validate(found)
+
+
+@router.get('/{execution_id}', response_model=ExecutionPublic, responses=NOT_FOUND)
+def get_execution(core: CoreDep, actor: ExecutionsRead, execution_id: str):
+    """The execution record."""
+    return executions.get_execution(core, actor, execution_id)
+
+
+@router.get('/{execution_id}/events', response_class=StreamingResponse, responses={**EVENTS, **NOT_FOUND})
+async def follow_execution(core: CoreDep, actor: ExecutionsRead, execution_id: str):
+    """Server-sent events until the execution ends."""
+    await run_in_threadpool(executions.get_execution, core, actor, execution_id)  # 404 before the stream starts
+    subscribed = await streams.subscribe(core, execution_id)
+    return streams.event_stream(core, actor, execution_id, subscribed, kinds=frozenset({'status', 'delta'}))
+
+
+@router.post('/{execution_id}/cancel', response_model=ExecutionPublic, responses={**NOT_FOUND, **CONFLICT})
+async def cancel_execution(core: CoreDep, actor: ExecutionsWrite, execution_id: str):
+    """Cancel a pending or running execution; 409 once it has finished."""
+    return await run_in_threadpool(cancel, core, actor, execution_id)

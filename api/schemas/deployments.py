@@ -1,0 +1,78 @@
+"""Deployment request and response bodies."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from api.schemas.common import PageFields, RequestModel, ResponseModel
+
+Provider = Literal['openai', 'anthropic', 'ollama']
+NAME_PATTERN = r'^[a-z0-9_-]+$'
+
+
+class Options(RequestModel):
+    """Sampling options; a provider that lacks one (OpenAI has no topK) rejects it."""
+
+    temperature: float | None = Field(default=None, ge=0, le=1)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    top_k: int | None = Field(default=None, ge=1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class DeploymentCreate(RequestModel):
+    name: str = Field(min_length=1, max_length=100, pattern=NAME_PATTERN, description='a slug; immutable; not shaped like a UUID')
+    prompt_id: str = Field(min_length=1, max_length=36)
+    prompt_version: int | None = Field(default=None, ge=1, description='a pinned version, or null for the latest')
+    provider: Provider
+    model: str = Field(min_length=1, max_length=200)
+    options: Options | None = None
+
+
+class DeploymentUpdate(RequestModel):
+    """Only the fields sent (and not null) change; `name` may be sent only unchanged; `options` replaces the whole set."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    prompt_id: str | None = Field(default=None, min_length=1, max_length=36)
+    prompt_version: int | None = Field(default=None, ge=1)
+    provider: Provider | None = None
+    model: str | None = Field(default=None, min_length=1, max_length=200)
+    options: Options | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The sent fields in core's snake_case (an explicit null matters only for promptVersion)."""
+        sent = self.model_dump(exclude_unset=True)
+        changes = {key: value for key, value in sent.items() if value is not None or key == 'prompt_version'}
+        if 'options' in changes:
+            changes['options'] = self.options.as_dict() if self.options else {}
+        return changes
+
+
+class DeploymentPublic(ResponseModel):
+    id: str
+    name: str
+    prompt_id: str
+    prompt_version: int | None
+    provider: str
+    model: str
+    options: dict[str, Any]
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeploymentsPublic(PageFields):
+    items: list[DeploymentPublic]
+
+
+class RevisionPublic(ResponseModel):
+    revision: int
+    config: dict[str, Any] = Field(description='promptId, promptVersion, provider, model, options')
+    created_by: str | None
+    created_at: datetime
+
+
+class RevisionsPublic(ResponseModel):
+    items: list[RevisionPublic]

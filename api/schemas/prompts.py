@@ -1,0 +1,70 @@
+"""Prompt request and response bodies."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from api.schemas.common import PageFields, RequestModel, ResponseModel
+
+
+class PromptCreate(RequestModel):
+    name: str = Field(min_length=1, max_length=200)
+    template: str = Field(min_length=1, description='mustache; no HTML escaping')
+    input_schema: dict[str, Any] | None = Field(default=None, description='JSON Schema the input must match')
+    response_schema: dict[str, Any] | None = Field(default=None, description='JSON Schema the result is checked against')
+    accepts_file: bool = False
+
+
+class PromptUpdate(RequestModel):
+    """Only the fields sent change; a changed template or schema makes a new version. null clears a schema."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    template: str | None = Field(default=None, min_length=1)
+    input_schema: dict[str, Any] | None = None
+    response_schema: dict[str, Any] | None = None
+    accepts_file: bool | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The sent fields as core's keyword arguments (explicit null matters only for the schemas)."""
+        sent = self.model_dump(exclude_unset=True)
+        return {key: value for key, value in sent.items() if value is not None or key.endswith('_schema')}
+
+
+class PromptPublic(ResponseModel):
+    id: str
+    name: str
+    version: int
+    template: str
+    input_schema: dict[str, Any] | None
+    response_schema: dict[str, Any] | None
+    accepts_file: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PromptsPublic(PageFields):
+    items: list[PromptPublic]
+
+
+class PromptVersionPublic(ResponseModel):
+    version: int
+    template: str
+    input_schema: dict[str, Any] | None
+    response_schema: dict[str, Any] | None
+    accepts_file: bool
+    created_by: str | None
+    created_at: datetime
+
+
+class PromptVersionsPublic(ResponseModel):
+    items: list[PromptVersionPublic]
+
+
+class PreviewRequest(RequestModel):
+    user_input: str = Field(description='as for a run')
+    version: int | None = Field(default=None, ge=1, description='defaults to the latest')
+
+
+class PreviewPublic(ResponseModel):
+    messages: list[dict[str, Any]] = Field(description='what a run would send: [{role, content}]')

@@ -1,0 +1,176 @@
+"""Run-endpoint overhead: POST /deployments/{name}/run?wait end to end, against calling the fake provider directly.
+
+`python -m bench.api [--latency 0.1] [--sequential 100] [--requests 1000] [--clients 50] [--database-url URL]`
+starts the fake LLM (its own process, fixed latency) and `python main.py serve` (the real app: NiceGUI, the API, the
+worker), then times the same chat two ways in this one run:
+  direct: the OpenAI adapter (the SDK, as the worker calls it) straight to the fake;
+  api:    POST /api/v1/deployments/{name}/run?wait=30 over HTTP, returning the finished execution (200).
+It prints the median and p99 of each and of the difference (our added latency), one client at a time and with
+`--clients` concurrent clients, and the requests/s at that concurrency.
+"""
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from bench.engine import fake_llm, percentile, process_cpu_seconds
+from core import api_keys
+from core.app import build_core
+from core.engine.worker import event_loop_runner
+from core.permissions import Actor
+from core.providers.base import ChatRequest
+from core.providers.openai import OpenAIAdapter
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = 'gpt-4o-mini'
+TEMPLATE = 'You answer in one short sentence.'
+USER_INPUT = 'What is a deployment?'
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--latency', type=float, default=0.1, help='seconds the fake LLM takes per call')
+    parser.add_argument('--sequential', type=int, default=100, help='requests timed one at a time, each way')
+    parser.add_argument('--requests', type=int, default=1000, help='requests timed under concurrency, each way')
+    parser.add_argument('--clients', type=int, default=50, help='concurrent clients')
+    parser.add_argument('--database-url', help='default: SQLite in a temporary directory')
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix='hypersigil-bench-api-') as directory, fake_llm(args.latency) as (fake_url, _):
+        env = {
+            'HYPERSIGIL_DATA_DIR': directory,
+            **({'HYPERSIGIL_DATABASE_URL': args.database_url} if args.database_url else {}),
+            'HYPERSIGIL_SECRET_KEY': 'bench',
+            'HYPERSIGIL_PROVIDER_CONCURRENCY': str(max(64, args.clients * 2)),  # the fake is the limit, not our slots
+            'OPENAI_API_KEY': 'sk-bench',
+            'OPENAI_BASE_URL': f'{fake_url}/v1',
+        }
+        with serve(env, Path(directory) / 'server.log') as (api_url, server_pid):
+            token = setup(Settings.from_env(env), api_url)
+            with event_loop_runner() as runner:
+                results = runner.run(measure_all(args, api_url, token, f'{fake_url}/v1', server_pid))
+        report(args, Settings.from_env(env), results)
+
+
+async def measure_all(
+    args: argparse.Namespace, api_url: str, token: str, openai_url: str, server_pid: int
+) -> dict[str, list[float]]:
+    """Latencies (ms) per way and concurrency after a warm-up; the wall time of each concurrent batch; server CPU per run."""
+    adapter = OpenAIAdapter(api_key='sk-bench', base_url=openai_url)
+    limits = httpx.Limits(max_connections=args.clients * 2, max_keepalive_connections=args.clients * 2)
+    async with httpx.AsyncClient(base_url=api_url, headers={'X-API-Key': token}, limits=limits, timeout=60) as client:
+        messages = [{'role': 'system', 'content': TEMPLATE}, {'role': 'user', 'content': USER_INPUT}]  # what the run sends
+
+        async def direct() -> None:
+            await adapter.chat(ChatRequest(model=MODEL, messages=messages))
+
+        async def api() -> None:
+            response = await client.post('/deployments/bench/run', params={'wait': 30}, json={'userInput': USER_INPUT})
+            if response.status_code != 200 or response.json()['status'] != 'completed':
+                raise RuntimeError(f'the run did not complete: {response.status_code} {response.text[:300]}')
+
+        results: dict[str, list[float]] = {}
+        for way, call in (('direct', direct), ('api', api)):
+            await timed(call, 20, 5)  # warm-up: connections, caches
+            results[f'{way} 1'] = (await timed(call, args.sequential, 1))[0]
+            cpu = process_cpu_seconds(server_pid)
+            latencies, wall = await timed(call, args.requests, args.clients)
+            results[f'{way} {args.clients}'], results[f'{way} {args.clients} wall'] = latencies, [wall]
+            results[f'{way} server cpu'] = [(process_cpu_seconds(server_pid) - cpu) / args.requests * 1000]  # api only
+        return results
+
+
+async def timed(call: Callable[[], Awaitable[None]], n: int, clients: int) -> tuple[list[float], float]:
+    """Run `call` n times from `clients` concurrent loops; each call's latency in ms."""
+    remaining = iter(range(n))
+    latencies: list[float] = []
+
+    async def client_loop() -> None:
+        for _ in remaining:
+            started = time.perf_counter()
+            await call()
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop() for _ in range(clients)))
+    return latencies, time.perf_counter() - started
+
+
+def report(args: argparse.Namespace, settings: Settings, results: dict[str, list[float]]) -> None:
+    database = settings.database_url.split(':', 1)[0]
+    setup_line = f'fake latency {args.latency * 1000:g} ms, {database}, {os.cpu_count()} cores'
+    print(f'api: POST /deployments/{{name}}/run?wait vs the provider called directly; {setup_line}')
+    for clients in (1, args.clients):
+        direct, api = results[f'direct {clients}'], results[f'api {clients}']
+        line = f'  {clients:>3} client(s): '
+        for label, p in (('p50', 50), ('p99', 99)):
+            ours, theirs = percentile(api, p), percentile(direct, p)
+            line += f'{label} direct {theirs:6.1f} ms, api {ours:6.1f} ms, added {ours - theirs:5.1f} ms;  '
+        print(line.rstrip('; '))
+    wall_direct, wall_api = results[f'direct {args.clients} wall'][0], results[f'api {args.clients} wall'][0]
+    print(
+        f'  throughput at {args.clients} clients: api {args.requests / wall_api:.1f} requests/s, '
+        f'direct {args.requests / wall_direct:.1f} requests/s (limit {args.clients / args.latency:.0f}/s at this latency)'
+    )
+    cpu = results['api server cpu'][0]
+    ceiling = f'one process runs on one core: ~{1000 / cpu:.0f} runs/s'
+    print(f'  server CPU per run at {args.clients} clients: {cpu:.1f} ms, its SDK call included ({ceiling})')
+
+
+def setup(settings: Settings, api_url: str) -> str:
+    """An admin key (through core, on the server's database) and a deployment named 'bench' (through the API)."""
+    core = build_core(settings, migrate=False)
+    token = api_keys.create_api_key(core, Actor.system(), name='bench', scopes=['admin']).token
+    core.engine.dispose()
+    with httpx.Client(base_url=api_url, headers={'X-API-Key': token}, timeout=30) as client:
+        prompt = client.post('/prompts', json={'name': 'bench', 'template': TEMPLATE}).raise_for_status().json()
+        deployment = {'name': 'bench', 'promptId': prompt['id'], 'provider': 'openai', 'model': MODEL}
+        client.post('/deployments', json=deployment).raise_for_status()
+    return token
+
+
+@contextmanager
+def serve(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, int]]:
+    """`python main.py serve` on a free port; yields the API's base URL and the server's pid."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    server_env = {**{k: v for k, v in os.environ.items() if not k.startswith('NICEGUI_')}, **env, 'HYPERSIGIL_PORT': str(port)}
+    with log_path.open('w') as log:
+        command = [sys.executable, 'main.py', 'serve']
+        process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
+        url = f'http://127.0.0.1:{port}/api/v1'
+        try:
+            wait_until_up(url, process, log_path)
+            yield url, process.pid
+        finally:
+            process.terminate()
+            process.wait(15)
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f'the server exited:\n{log_path.read_text()}')
+        try:
+            if httpx.get(f'{url}/health', timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f'the server did not answer within 60 s:\n{log_path.read_text()}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,161 @@
+"""API keys: `hs_` + 256 random bits, stored as an HMAC, found by a unique prefix, checked with one constant-time compare."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from core.app import Core
+from core.errors import Invalid, NotFound, Unauthorized
+from core.permissions import SCOPES, Actor
+from data.tables import ApiKey, utcnow
+
+TOKEN_PREFIX = 'hs_'
+LOOKUP_CHARS = 12  # of the random part, stored in clear and unique: the row to compare against
+LAST_USED_RESOLUTION = timedelta(seconds=60)  # last_used_at is written at most once a minute per key
+
+
+@dataclass(frozen=True)
+class ApiKeyView:
+    id: str
+    name: str
+    hint: str  # the token's visible start, e.g. 'hs_AbC123xYz789…'
+    scopes: list[str]
+    created_by: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    key: ApiKeyView
+    token: str  # shown once; only its HMAC is stored
+
+
+def create_api_key(core: Core, actor: Actor, *, name: str, scopes: list[str], expires_days: int | None = None) -> CreatedApiKey:
+    """A new key; the returned token is the only time the secret exists outside the caller's hands."""
+    actor.require('admin')
+    name = _valid_name(name)
+    scopes = _valid_scopes(scopes)
+    if expires_days is not None and not (isinstance(expires_days, int) and 1 <= expires_days <= 3650):
+        raise Invalid('expiresDays', 'must be a whole number of days from 1 to 3650')
+    now = utcnow()
+    random_part = secrets.token_urlsafe(32)  # 32 bytes = 256 bits
+    token = TOKEN_PREFIX + random_part
+    row = ApiKey(
+        name=name,
+        prefix=random_part[:LOOKUP_CHARS],
+        key_hash=core.box.mac(token),
+        scopes=scopes,
+        created_by=actor.name,
+        created_at=now,
+        expires_at=now + timedelta(days=expires_days) if expires_days else None,
+    )
+    with core.session() as session:
+        session.add(row)
+    return CreatedApiKey(key=_view(row), token=token)
+
+
+def list_api_keys(core: Core, actor: Actor) -> list[ApiKeyView]:
+    """Every key, newest first (revoked ones too, so the list is an audit trail)."""
+    actor.require('admin')
+    with core.session() as session:
+        rows = session.exec(select(ApiKey).order_by(ApiKey.created_at.desc())).all()
+        return [_view(row) for row in rows]
+
+
+def revoke_api_key(core: Core, actor: Actor, key_id: str) -> ApiKeyView:
+    """Revoke at once; revoking a revoked key changes nothing."""
+    actor.require('admin')
+    with core.session() as session:
+        row = session.get(ApiKey, key_id)
+        if row is None:
+            raise NotFound(f'no API key with id {key_id!r}')
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            session.add(row)
+        return _view(row)
+
+
+def authenticate(core: Core, token: str) -> Actor:
+    """The key's actor (see verify), recording its use when due."""
+    actor, use_is_stale = verify(core, token)
+    if use_is_stale:
+        record_use(core, actor.id)
+    return actor
+
+
+def verify(core: Core, token: str) -> tuple[Actor, bool]:
+    """The key's actor from one indexed read and one constant-time compare, and whether its last use is worth recording.
+
+    Read-only and quick, so the API runs it on the event loop; Unauthorized says why a token is refused.
+    """
+    if not token.startswith(TOKEN_PREFIX) or len(token) < len(TOKEN_PREFIX) + LOOKUP_CHARS:
+        raise Unauthorized('invalid API key')
+    prefix = token[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + LOOKUP_CHARS]
+    with core.engine.connect() as connection:  # a plain row, no ORM: this runs on every request
+        row = connection.execute(_BY_PREFIX, {'prefix': prefix}).first()
+    if row is None or not core.box.mac_matches(token, row.key_hash):
+        raise Unauthorized('invalid API key')
+    now = utcnow()
+    # the reasons are told only to holders of the real token, so they leak nothing
+    if row.revoked_at is not None:
+        raise Unauthorized('this API key has been revoked')
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized('this API key has expired')
+    use_is_stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
+    return Actor.api_key(row.id, row.name, list(row.scopes)), use_is_stale
+
+
+def record_use(core: Core, key_id: str) -> None:
+    """Set last_used_at, at most once a minute: a conditional UPDATE, so concurrent requests don't pile up writes."""
+    now = utcnow()
+    with core.session() as session:
+        session.execute(
+            sa.update(ApiKey)
+            .where(ApiKey.id == key_id, sa.or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_RESOLUTION))
+            .values(last_used_at=now)
+        )
+
+
+_KEY = ApiKey.__table__.c
+_BY_PREFIX = sa.select(_KEY.id, _KEY.name, _KEY.key_hash, _KEY.scopes, _KEY.expires_at, _KEY.revoked_at, _KEY.last_used_at).where(
+    _KEY.prefix == sa.bindparam('prefix')
+)
+
+
+def _valid_name(name: str) -> str:
+    name = (name or '').strip()
+    if not name:
+        raise Invalid('name', 'is required')
+    if len(name) > 200:
+        raise Invalid('name', 'must be at most 200 characters')
+    return name
+
+
+def _valid_scopes(scopes: list[str]) -> list[str]:
+    cleaned = sorted({scope.strip() for scope in scopes or [] if scope.strip()})
+    if not cleaned:
+        raise Invalid('scopes', f'name at least one of: {", ".join(SCOPES)}')
+    unknown = [scope for scope in cleaned if scope not in SCOPES]
+    if unknown:
+        raise Invalid('scopes', f'unknown scope {unknown[0]!r}; known: {", ".join(SCOPES)}')
+    return cleaned
+
+
+def _view(row: ApiKey) -> ApiKeyView:
+    return ApiKeyView(
+        id=row.id,
+        name=row.name,
+        hint=f'{TOKEN_PREFIX}{row.prefix}…',
+        scopes=list(row.scopes),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+    )
