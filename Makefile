@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: install run migrate test bench lint format
+.PHONY: install chromium run migrate test bench lint format
 
 install: $(STAMP)
 
@@ -20,11 +20,16 @@ run: install
 migrate: install
 	$(PY) main.py migrate
 
-test: install
+# the browser test (tests/e2e/test_browser.py) drives Debian's headless Chromium
+chromium:
+	scripts/ensure-chromium
+
+test: install chromium
 	$(PY) -m pytest
 
 bench: install
 	$(PY) -m bench.engine
+	$(PY) -m bench.deployments_table
 
 lint: install
 	$(VENV)/bin/ruff check .

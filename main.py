@@ -1,12 +1,13 @@
 """Wires Hypersigil together: settings -> database -> core -> worker; the dashboard with the API at /api/v1; the CLI."""
 
+import argparse
 import sys
 
 from nicegui import app, ui
 
 from core.settings import Settings
 
-COMMANDS = ('serve', 'worker', 'migrate')
+COMMANDS = ('serve', 'worker', 'migrate', 'users', 'keys')
 
 
 def main(argv: list[str]) -> None:
@@ -18,15 +19,124 @@ def main(argv: list[str]) -> None:
         build_core(settings)
         print('database is up to date')
         return
+    if command == 'worker':
+        from core.engine.worker import run_worker
+
+        run_worker(settings)
+        return
+    if command == 'users':
+        sys.exit(users_command(settings, argv[2:]))
+    if command == 'keys':
+        sys.exit(keys_command(settings, argv[2:]))
     serve(settings)
 
 
 def serve(settings: Settings) -> None:
-    @ui.page('/')
-    def index() -> None:
-        ui.label('Hypersigil')
+    from api.app import api, bind_core, serve_first
+    from core.app import build_core
+    from core.engine.worker import Worker
+    from ui import pages
 
-    ui.run(host=settings.host, port=settings.port, title='Hypersigil', reload=False, show=False)
+    core = build_core(settings)
+    # the API module defines no pages, so it survives the test fixture's reloads: mount it only once
+    if not any(getattr(route, 'path', None) == '/api/v1' for route in app.routes):
+        app.mount('/api/v1', api)
+    serve_first(app)  # API calls skip the dashboard's middleware (sessions, storage, gzip, login redirect)
+    bind_core(core)
+    pages.register(core)
+    for number in range(settings.workers):
+        run_in_app(Worker(core, name=f'web-{number + 1}'))
+    app.on_shutdown(lambda: core.engine.dispose())
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title='Hypersigil',
+        reload=False,
+        show=False,
+        storage_secret=core.box.mac('nicegui-storage'),
+    )
+
+
+def run_in_app(worker) -> None:
+    """Start the worker with the app and stop it (gracefully) with the app."""
+
+    async def start() -> None:
+        await worker.start()
+
+    async def stop() -> None:
+        await worker.stop()
+
+    app.on_startup(start)
+    app.on_shutdown(stop)
+
+
+def users_command(settings: Settings, args: list[str]) -> int:
+    """`users create --email E --password-stdin --role admin`: an account made from the shell."""
+    from core import users
+    from core.app import build_core
+    from core.errors import DomainError
+    from core.permissions import ROLES, Actor
+
+    parser = argparse.ArgumentParser(prog='main.py users')
+    commands = parser.add_subparsers(dest='command', required=True)
+    create = commands.add_parser('create', help='create an account')
+    create.add_argument('--email', required=True)
+    create.add_argument('--password-stdin', action='store_true', required=True, help='read the password from standard input')
+    create.add_argument('--role', choices=ROLES, default='admin')
+    options = parser.parse_args(args)
+    password = sys.stdin.readline().rstrip('\r\n')
+    core = build_core(settings)
+    try:
+        user = users.create_user(core, Actor.system(), email=options.email, password=password, role=options.role)
+    except DomainError as error:
+        print(f'error: {error.message}', file=sys.stderr)
+        return 1
+    finally:
+        core.engine.dispose()
+    print(f'created {user.role} {user.email}')
+    return 0
+
+
+def keys_command(settings: Settings, args: list[str]) -> int:
+    """`keys create --name N --scopes a,b [--expires-days D]` (the key alone on the last line), `keys list`, `keys revoke ID`."""
+    from core import api_keys
+    from core.app import build_core
+    from core.errors import DomainError
+    from core.permissions import SCOPES, Actor
+
+    parser = argparse.ArgumentParser(prog='main.py keys')
+    commands = parser.add_subparsers(dest='command', required=True)
+    create = commands.add_parser('create', help='create a key and print it (shown only this once)')
+    create.add_argument('--name', required=True)
+    create.add_argument('--scopes', required=True, help=f'comma-separated: {",".join(SCOPES)}')
+    create.add_argument('--expires-days', type=int, default=None)
+    commands.add_parser('list', help='list keys (never their secrets)')
+    revoke = commands.add_parser('revoke', help='revoke a key at once')
+    revoke.add_argument('id')
+    options = parser.parse_args(args)
+    core, actor = build_core(settings), Actor.system()
+    try:
+        if options.command == 'create':
+            scopes = [scope.strip() for scope in options.scopes.split(',')]
+            created = api_keys.create_api_key(core, actor, name=options.name, scopes=scopes, expires_days=options.expires_days)
+            expiry = created.key.expires_at.isoformat() if created.key.expires_at else 'never'
+            print(f'created key {created.key.id} ({", ".join(created.key.scopes)}; expires {expiry})')
+            print('store it now; it is not shown again:')
+            print(created.token)
+        elif options.command == 'list':
+            for key in api_keys.list_api_keys(core, actor):
+                state = 'revoked' if key.revoked_at else f'expires {key.expires_at:%Y-%m-%d}' if key.expires_at else 'active'
+                used = f'{key.last_used_at:%Y-%m-%d %H:%M}' if key.last_used_at else 'never'
+                print(f'{key.id}  {key.hint}  {key.name!r}  [{",".join(key.scopes)}]  {state}  last used {used}')
+        else:
+            key = api_keys.revoke_api_key(core, actor, options.id)
+            print(f'revoked {key.id} ({key.name})')
+    except DomainError as error:
+        print(f'error: {error.message}', file=sys.stderr)
+        return 1
+    finally:
+        core.engine.dispose()
+    return 0
 
 
 if __name__ in {'__main__', '__mp_main__'}:

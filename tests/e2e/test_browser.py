@@ -1,0 +1,190 @@
+"""A person in a real headless Chromium: first-run admin, a prompt, a deployment, a run whose reply streams in."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+WAIT = 20.0
+REPLY = 'The browser sees this reply arrive piece by piece.'
+
+
+@pytest.fixture
+def server(tmp_path: Path, sqlite_url: str, fake_llm) -> Iterator[str]:
+    """`python main.py` as people start it, on a free port, with its own database and the fake LLM."""
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(('PYTEST_', 'NICEGUI_'))}
+    env.update(fake_llm.env)
+    env.update({
+        'HYPERSIGIL_HOST': '127.0.0.1',
+        'HYPERSIGIL_PORT': str(port),
+        'HYPERSIGIL_DATA_DIR': str(tmp_path / 'data'),
+        'HYPERSIGIL_DATABASE_URL': sqlite_url,
+        'NICEGUI_STORAGE_PATH': str(tmp_path / 'nicegui'),
+    })  # fmt: skip
+    log = (tmp_path / 'server.log').open('w')
+    process = subprocess.Popen([sys.executable, 'main.py'], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f'http://127.0.0.1:{port}'
+    try:
+        _wait_until_up(url, process, tmp_path / 'server.log')
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    chromium, chromedriver = shutil.which('chromium'), shutil.which('chromedriver')
+    if not (chromium and chromedriver):
+        pytest.fail('headless Chromium is missing: run scripts/ensure-chromium (make test does)')
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--window-size=1400,1000'):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(server, browser, fake_llm, tmp_path) -> None:
+    fake_llm.reply(REPLY)
+    fake_llm.chunk_delay = 0.3  # slow enough that the page shows the reply growing
+    page = Page(browser, tmp_path / 'failure.png')
+
+    browser.get(server)
+    page.see('Create the admin account')
+    page.type('Admin email', 'ada@example.com')
+    page.type('Password', 'correct horse battery')
+    page.type('Repeat password', 'correct horse battery')
+    page.click('Create admin account')
+    page.see('No deployments yet')
+
+    browser.get(f'{server}/prompts/new')
+    page.type('Name', 'Helpdesk')
+    page.type('Template', 'You are a terse helpdesk agent.')
+    page.see('Variables: none')
+    page.click('Create prompt')
+    page.see('Versions')
+
+    browser.get(f'{server}/deployments')
+    page.click('New deployment')
+    page.type('Name', 'support-bot')
+    page.choose('Prompt', 'Helpdesk')
+    page.choose('Provider', 'openai')
+    page.choose('Model', 'gpt-4o-mini')
+    page.click('Save')
+    page.see('Try it')
+    page.see('/api/v1/deployments/support-bot/run')
+
+    page.type('Input', 'How do I reset my password?')
+    page.click('Run')
+    seen = page.watch_output(until=REPLY)
+    page.see('completed in')
+    browser.save_screenshot(str(tmp_path / 'try-it.png'))
+    assert len(seen) >= 2, f'the reply should grow in place, but the page only ever showed {seen}'
+    assert (tmp_path / 'try-it.png').stat().st_size > 0
+
+
+class Page:
+    """Find things the way a person does: by the words on screen."""
+
+    def __init__(self, driver: webdriver.Chrome, failure_shot: Path) -> None:
+        self.driver = driver
+        self.failure_shot = failure_shot
+
+    def see(self, text: str) -> WebElement:
+        return self._wait(lambda: self._visible(f'//*[contains(normalize-space(text()), {_quoted(text)})]'), f'text {text!r}')
+
+    def type(self, label: str, text: str) -> None:
+        field = self._wait(lambda: self._visible(f'{_field(label)}//*[self::input or self::textarea]'), f'field {label!r}')
+        field.click()
+        field.send_keys(text)
+
+    def click(self, text: str) -> None:
+        self._wait(lambda: self._visible(f'//button[.//span[normalize-space()={_quoted(text)}]]'), f'button {text!r}').click()
+
+    def choose(self, label: str, option: str) -> None:
+        """Open a select by its label and pick an option from its menu (options may load a moment later)."""
+        self._wait(lambda: self._visible(_field(label)), f'select {label!r}').click()
+        menu_item = f'//div[contains(@class, "q-menu")]//div[contains(@class, "q-item")][normalize-space()={_quoted(option)}]'
+        self._wait(lambda: self._visible(menu_item), f'option {option!r} of {label!r}').click()
+        self._wait(lambda: not self._visible(menu_item), f'the {label!r} menu to close')
+
+    def watch_output(self, *, until: str) -> list[str]:
+        """The distinct texts the output showed while the reply streamed in."""
+        seen: list[str] = []
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            text = self.driver.execute_script(
+                "const e = [...document.querySelectorAll('.font-mono.whitespace-pre-wrap')].pop(); return e ? e.innerText : '';"
+            )
+            if text and (not seen or seen[-1] != text):
+                seen.append(text)
+            if text == until:
+                return seen
+            time.sleep(0.05)
+        raise AssertionError(f'the reply never appeared in full; the page showed {seen}')
+
+    def _visible(self, xpath: str) -> WebElement | None:
+        try:
+            return next((e for e in self.driver.find_elements(By.XPATH, xpath) if e.is_displayed()), None)
+        except StaleElementReferenceException:
+            return None
+
+    def _wait(self, found, what: str):
+        try:
+            return WebDriverWait(
+                self.driver, WAIT, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+            ).until(lambda _: found())
+        except WebDriverException as error:
+            self.driver.save_screenshot(str(self.failure_shot))
+            raise AssertionError(f'waited {WAIT} s for {what} on {self.driver.current_url}') from error
+
+
+def _field(label: str) -> str:
+    return f'//label[contains(@class, "q-field")][.//div[contains(@class, "q-field__label")][normalize-space()={_quoted(label)}]]'
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"' if '"' not in text else f"'{text}'"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f'the server exited with {process.returncode}:\n{log.read_text()}')
+        try:
+            if httpx.get(f'{url}/api/v1/health', timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f'the server did not answer within 60 s:\n{log.read_text()}')

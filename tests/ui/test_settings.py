@@ -1,0 +1,90 @@
+"""Settings: provider credentials (masked, tested), API keys shown once, users for admins only."""
+
+from nicegui import ui
+from nicegui.testing import User
+
+from core import api_keys, credentials, users
+from core.permissions import Actor
+from tests.ui.conftest import PASSWORD, SLOW, add_user, marked, signed_in
+
+
+async def test_a_saved_key_is_masked_and_test_connection_lists_models(user: User, seed, fake_llm) -> None:
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='api-key-openai').type(fake_llm.keys['openai'])
+    user.find(marker='save-openai').click()
+    await user.should_see('Saved openai credentials')
+    info = credentials.credential_info(seed, Actor.system(), 'openai')
+    assert info.source == 'database' and marked(user, 'api-key-openai').value == ''
+    await user.should_see(f'API key {info.api_key_hint}')
+    user.find(marker='test-openai').click()
+    await user.should_see('Connected.', retries=SLOW)
+    await user.should_see('gpt-4o-mini')
+
+
+async def test_test_connection_says_why_it_failed(user: User, seed, fake_llm) -> None:
+    fake_llm.fail(401, on='models', provider='anthropic', message='invalid x-api-key')
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='test-anthropic').click()
+    await user.should_see('Could not connect', retries=SLOW)
+
+
+async def test_an_api_key_is_shown_once_listed_and_revoked(user: User, seed) -> None:
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='key-name').type('billing-service')
+    user.find('Create key').click()
+    await user.should_see('Copy this key now')
+    token = marked(user, 'new-token').content
+    assert token.startswith('hs_')
+    [key] = api_keys.list_api_keys(seed, Actor.system())
+    assert key.name == 'billing-service' and set(key.scopes) == {'deployments:run', 'deployments:read', 'executions:read'}
+    assert api_keys.authenticate(seed, token).id == key.id
+    user.find('Revoke').click()
+    await user.should_see(marker='confirm-yes')
+    user.find(marker='confirm-yes').click()
+    await user.should_see('Revoked billing-service', retries=SLOW)
+    assert api_keys.list_api_keys(seed, Actor.system())[0].revoked_at is not None
+
+
+async def test_a_key_without_scopes_is_refused(user: User, seed) -> None:
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='key-name').type('nothing')
+    for scope in ('deployments:run', 'deployments:read', 'executions:read'):
+        user.find(kind=ui.checkbox, content=scope).click()
+    user.find('Create key').click()
+    await user.should_not_see('Copy this key now')
+    assert api_keys.list_api_keys(seed, Actor.system()) == []
+
+
+async def test_an_admin_adds_a_person_and_changes_their_role(user: User, seed) -> None:
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='user-email').type('bob@example.com')
+    user.find(marker='user-password').type(PASSWORD)
+    user.find(marker='add-user').click()
+    await user.should_see('Added bob@example.com as editor', retries=SLOW)
+    bob = next(u for u in users.list_users(seed, Actor.system()) if u.email == 'bob@example.com')
+    marked(user, f'role-{bob.email}').value = 'viewer'
+    await user.should_see('bob@example.com is now viewer')
+    assert users.get_user(seed, bob.id).role == 'viewer'
+
+
+async def test_the_last_admin_cannot_step_down(user: User, seed) -> None:
+    admin = await signed_in(user, seed)
+    await user.open('/settings')
+    marked(user, f'role-{admin.email}').value = 'editor'
+    await user.should_see('this is the last active admin')
+    assert users.get_user(seed, admin.id).role == 'admin'
+
+
+async def test_keys_and_users_are_for_admins_only(user: User, seed) -> None:
+    await signed_in(user, seed, role='editor')
+    add_user(seed, 'ada@example.com', 'admin')
+    await user.open('/settings')
+    await user.should_see('API keys are managed by admins')
+    await user.should_see('Users are managed by admins')
+    await user.should_not_see(marker='key-name')
+    assert not next(iter(user.find(marker='save-openai').elements)).enabled

@@ -1,0 +1,114 @@
+"""A live, server-side paged table of executions: new rows and status changes arrive from the event bus."""
+
+from dataclasses import dataclass, replace
+
+from nicegui import events, ui
+
+from core import executions
+from core.app import Core
+from core.errors import DomainError
+from core.events import Event
+from core.permissions import Actor
+from data.tables import Execution
+from ui import feedback, format, live
+
+STATUSES = ('pending', 'running', 'completed', 'failed', 'cancelled')
+STATUS_COLORS = {'pending': 'grey', 'running': 'blue', 'completed': 'positive', 'failed': 'negative', 'cancelled': 'warning'}
+COLUMNS = [
+    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
+    {'name': 'deployment', 'label': 'Deployment', 'field': 'deployment', 'align': 'left'},
+    {'name': 'model', 'label': 'Model', 'field': 'model', 'align': 'left'},
+    {'name': 'origin', 'label': 'Origin', 'field': 'origin', 'align': 'left'},
+    {'name': 'traceId', 'label': 'Trace id', 'field': 'traceId', 'align': 'left'},
+    {'name': 'tokens', 'label': 'Tokens in / out', 'field': 'tokens', 'align': 'right'},
+    {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right'},
+    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
+]
+STATUS_CELL = """
+<q-td :props="props">
+  <q-badge :color="props.row.statusColor" :label="props.row.status" />
+</q-td>
+"""
+IDLE_POLL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class ExecutionFilters:
+    deployment: str | None = None
+    status: str | None = None
+    trace_id: str | None = None
+    origin: str | None = None
+
+
+class ExecutionsTable:
+    """Newest first; follows the bus for as long as the page is open."""
+
+    def __init__(self, core: Core, actor: Actor, *, filters: ExecutionFilters | None = None, page_size: int = 20) -> None:
+        self.core, self.actor = core, actor
+        self.filters = filters or ExecutionFilters()
+        pagination = {'page': 1, 'rowsPerPage': page_size, 'rowsNumber': 0}
+        self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
+        self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered')
+        self.table.add_slot('body-cell-status', STATUS_CELL)
+        self.table.on('request', self._on_request)
+        self.table.on('rowClick', lambda e: ui.navigate.to(f'/executions/{e.args[1]["id"]}'))
+        with ui.row().classes('items-center gap-2 text-slate-500') as self.empty:
+            ui.icon('info')
+            self.empty_text = ui.label()
+        self.load()
+        live.follow(
+            core, self._on_events, kinds=frozenset({'created', 'status'}), idle_seconds=IDLE_POLL_SECONDS, on_idle=self.load
+        )
+
+    def set_filters(self, filters: ExecutionFilters) -> None:
+        self.filters = filters
+        self.load(page=1)
+
+    def load(self, *, page: int | None = None, page_size: int | None = None) -> None:
+        pagination = dict(self.table.pagination)
+        page = page or pagination.get('page') or 1
+        page_size = page_size or pagination.get('rowsPerPage') or 20
+        try:
+            result = executions.list_executions(self.core, self.actor, **vars(self.filters), page=page, page_size=page_size)
+        except DomainError as error:
+            feedback.failure(error)
+            return
+        self.table.rows = [execution_row(e) for e in result.items]
+        self.table.pagination = {**pagination, 'page': page, 'rowsPerPage': page_size, 'rowsNumber': result.total}
+        self.empty.set_visibility(result.total == 0)
+        filtered = any(vars(self.filters).values())
+        self.empty_text.text = (
+            'No execution matches these filters.'
+            if filtered
+            else 'No executions yet. Run a deployment from its "Try it" panel or through the API.'
+        )
+
+    def _on_events(self, batch: list[Event]) -> None:
+        if self.filters.deployment and all(e.data.get('deploymentName') not in (None, self.filters.deployment) for e in batch):
+            return  # only executions of other deployments changed
+        self.load()
+
+    def _on_request(self, event: events.GenericEventArguments) -> None:
+        pagination = event.args['pagination']
+        self.load(page=pagination.get('page') or 1, page_size=pagination.get('rowsPerPage') or 20)
+
+
+def execution_row(execution: Execution) -> dict:
+    tokens = '—' if execution.input_tokens is None else f'{execution.input_tokens} / {execution.output_tokens}'
+    return {
+        'id': execution.id,
+        'status': execution.status,
+        'statusColor': STATUS_COLORS.get(execution.status, 'grey'),
+        'deployment': execution.deployment_name or '(playground)',
+        'model': f'{execution.provider} · {execution.model}',
+        'origin': execution.origin,
+        'traceId': execution.trace_id or '',
+        'tokens': tokens,
+        'duration': format.duration(execution.duration_ms),
+        'created': format.when(execution.created_at),
+    }
+
+
+def with_filters(filters: ExecutionFilters, **changes: str | None) -> ExecutionFilters:
+    """The filters with some changed; blank text means "any"."""
+    return replace(filters, **{key: (value or '').strip() or None for key, value in changes.items()})

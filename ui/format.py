@@ -1,0 +1,36 @@
+"""How values read on screen: times, options, prompt versions, durations."""
+
+import json
+from datetime import datetime
+
+OPTION_LABELS = {'temperature': 'temperature', 'topP': 'top P', 'topK': 'top K'}
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime('%Y-%m-%d %H:%M:%S UTC') if moment else '—'
+
+
+def options_text(options: dict | None) -> str:
+    if not options:
+        return 'provider defaults'
+    return ' · '.join(f'{OPTION_LABELS.get(key, key)} {value:g}' for key, value in options.items())
+
+
+def prompt_version(name: str, version: int | None) -> str:
+    return f'{name} · v{version}' if version else f'{name} · latest'
+
+
+def duration(milliseconds: int | None) -> str:
+    if milliseconds is None:
+        return '—'
+    return f'{milliseconds} ms' if milliseconds < 10_000 else f'{milliseconds / 1000:.1f} s'
+
+
+def pretty_result(text: str | None) -> tuple[str, bool]:
+    """The result, pretty-printed when it is JSON; and whether it was."""
+    if not text:
+        return '', False
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False), True
+    except ValueError:
+        return text, False

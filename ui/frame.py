@@ -1,0 +1,45 @@
+"""The shared page chrome: header with the account menu, left navigation, and the page title."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from nicegui import ui
+
+from core.users import UserView
+
+NAVIGATION = (
+    ('Deployments', '/deployments', 'rocket_launch'),
+    ('Executions', '/executions', 'bolt'),
+    ('Prompts', '/prompts', 'description'),
+    ('Files', '/files', 'attach_file'),
+    ('Settings', '/settings', 'settings'),
+)
+
+
+@contextmanager
+def frame(title: str, user: UserView, *, section: str | None = None) -> Iterator[ui.column]:
+    """Header, navigation and title around a page's content; `section` marks the active navigation entry."""
+    ui.page_title(f'{title} · Hypersigil')
+    section = section or title
+    with ui.header().classes('items-center justify-between bg-slate-800 px-4 py-2'):
+        ui.link('Hypersigil', '/deployments').classes('text-lg font-semibold text-white no-underline')
+        with ui.row().classes('items-center gap-2'):
+            ui.label(f'{user.email} · {user.role}').classes('text-sm text-slate-200')
+            ui.button('Log out', icon='logout', on_click=lambda: ui.navigate.to('/logout')).props('flat color=white dense')
+    with ui.left_drawer(value=True, fixed=True).classes('bg-slate-50 p-2').props('width=200 bordered'):
+        for label, path, icon in NAVIGATION:
+            active = 'bg-slate-200 font-semibold' if label == section else ''
+            with ui.row().classes(f'w-full items-center gap-3 no-wrap rounded px-3 py-2 {active}'):
+                ui.icon(icon).classes('text-slate-600')
+                ui.link(label, path).classes('no-underline text-slate-800 grow')
+    with ui.column().classes('w-full max-w-screen-xl mx-auto p-4 gap-4') as content:
+        ui.label(title).classes('text-2xl font-semibold')
+        yield content
+
+
+def empty_state(message: str, *, icon: str = 'info') -> ui.row:
+    """A quiet note saying what to do next when a list is empty."""
+    with ui.row().classes('items-center gap-2 text-slate-500 p-4') as row:
+        ui.icon(icon)
+        ui.label(message)
+    return row

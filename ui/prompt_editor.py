@@ -1,0 +1,117 @@
+"""Edit a prompt: template, schemas, file flag; the variables it uses; a preview of the messages it would send."""
+
+import json
+from collections.abc import Callable
+
+from nicegui import ui
+
+from core import prompts
+from core.app import Core
+from core.errors import Conflict, DomainError, Invalid
+from core.permissions import Actor
+from core.prompts import PromptView
+from core.templates import build_messages, template_variables
+from ui import feedback
+
+TEMPLATE_HELP = (
+    'Mustache, no HTML escaping. {{input}} is the raw input; when the input is a JSON object its keys are variables too. '
+    'A template without variables is sent as the system message, with the input as the user message.'
+)
+
+
+class PromptEditor:
+    """Create (prompt=None) or edit; a save that changes the content makes a new version."""
+
+    def __init__(self, core: Core, actor: Actor, prompt: PromptView | None, *, on_saved: Callable[[PromptView], None]) -> None:
+        self.core, self.actor, self.prompt, self.on_saved = core, actor, prompt, on_saved
+        self.name = ui.input('Name', value=prompt.name if prompt else '').classes('w-full')
+        self.template = ui.textarea('Template', value=prompt.template if prompt else '', on_change=self._show_variables)
+        self.template.classes('w-full font-mono').props('autogrow outlined').mark('template')
+        ui.label(TEMPLATE_HELP).classes('text-xs text-slate-500')
+        self.variables = ui.label().classes('text-sm')
+        self.input_schema = _json_area('Input schema (JSON Schema, optional)', prompt.input_schema if prompt else None)
+        self.response_schema = _json_area('Response schema (JSON Schema, optional)', prompt.response_schema if prompt else None)
+        self.accepts_file = ui.checkbox('Accepts a file', value=prompt.accepts_file if prompt else False)
+        self.fields = {
+            'name': self.name,
+            'template': self.template,
+            'inputSchema': self.input_schema,
+            'responseSchema': self.response_schema,
+        }
+        with ui.row():
+            self.save_button = ui.button('Save' if prompt else 'Create prompt', icon='save', on_click=self.save)
+            self.save_button.set_enabled(actor.can('prompts:write'))
+        with ui.card().classes('w-full'):
+            ui.label('Preview').classes('font-semibold')
+            self.sample = (
+                ui.textarea('Sample input', placeholder='Hello, or {"name": "Ada"}').classes('w-full').props('autogrow outlined')
+            )
+            ui.button('Preview', icon='visibility', on_click=self.preview).props('outline')
+            self.preview_output = ui.column().classes('w-full gap-1')
+        self._show_variables()
+
+    async def save(self) -> None:
+        feedback.clear_invalid(self.fields)
+        try:
+            content = {
+                'template': self.template.value or '',
+                'input_schema': _parse_json(self.input_schema, 'inputSchema'),
+                'response_schema': _parse_json(self.response_schema, 'responseSchema'),
+                'accepts_file': bool(self.accepts_file.value),
+            }
+            if self.prompt is None:
+                saved = prompts.create_prompt(self.core, self.actor, name=self.name.value or '', **content)
+                feedback.success(f'Created {saved.name}')
+            else:
+                saved = prompts.update_prompt(self.core, self.actor, self.prompt.id, name=self.name.value or '', **content)
+                changed = saved.version != self.prompt.version
+                feedback.success(
+                    f'Saved as version {saved.version}' if changed else 'Saved (the content did not change, so no new version)'
+                )
+        except Invalid as error:
+            feedback.show_invalid(self.fields, error)
+            return
+        except Conflict as error:
+            self.name.error = error.message
+            return
+        except DomainError as error:
+            feedback.failure(error)
+            return
+        self.prompt = saved
+        self.on_saved(saved)
+
+    def preview(self) -> None:
+        """Render what is in the editor now (saved or not) with the sample input."""
+        self.preview_output.clear()
+        with self.preview_output:
+            try:
+                schema = _parse_json(self.input_schema, 'inputSchema')
+                messages = build_messages(self.template.value or '', self.sample.value or '', input_schema=schema)
+            except Invalid as error:
+                ui.label(feedback.message_of(error)).classes('text-negative')
+                return
+            for message in messages:
+                ui.label(f'{message["role"]}: {message["content"]}').classes('whitespace-pre-wrap font-mono text-sm')
+
+    def _show_variables(self) -> None:
+        try:
+            names = template_variables(self.template.value or '')
+        except Invalid as error:
+            self.variables.text = f'Template problem: {error.detail}'
+            return
+        self.variables.text = 'Variables: ' + (', '.join(names) if names else 'none (the template becomes the system message)')
+
+
+def _json_area(label: str, value: dict | None) -> ui.textarea:
+    text = json.dumps(value, indent=2) if value is not None else ''
+    return ui.textarea(label, value=text).classes('w-full font-mono').props('autogrow outlined')
+
+
+def _parse_json(area: ui.textarea, field: str) -> dict | None:
+    text = (area.value or '').strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise Invalid(field, f'not valid JSON: {error}') from None

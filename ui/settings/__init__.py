@@ -1,0 +1,1 @@
+"""The Settings page's panels: providers, API keys, users."""

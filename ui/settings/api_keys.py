@@ -1,0 +1,87 @@
+"""API keys: create with scope checkboxes (the token shown once, with a copy button), list, revoke."""
+
+from nicegui import ui
+
+from core import api_keys
+from core.api_keys import ApiKeyView
+from core.app import Core
+from core.errors import DomainError, Invalid
+from core.permissions import SCOPES, Actor
+from ui import feedback, format
+
+DEFAULT_SCOPES = ('deployments:run', 'deployments:read', 'executions:read')
+
+
+class ApiKeysPanel:
+    def __init__(self, core: Core, actor: Actor) -> None:
+        self.core, self.actor = core, actor
+        with ui.card().classes('w-full max-w-3xl'):
+            ui.label('New API key').classes('font-semibold')
+            self.name = ui.input('Name', placeholder='e.g. billing-service').classes('w-full').mark('key-name')
+            with ui.row().classes('gap-x-4 gap-y-0'):
+                self.scopes = {scope: ui.checkbox(scope, value=scope in DEFAULT_SCOPES) for scope in SCOPES}
+            self.scope_error = ui.label().classes('text-negative text-xs')
+            self.expires = ui.number('Expires after days (empty: never)', min=1, max=3650, precision=0).classes('w-72')
+            ui.button('Create key', icon='key', on_click=self.create)
+        with ui.card().classes('w-full max-w-3xl') as self.created:
+            ui.label('Copy this key now: it is shown only once.').classes('font-semibold text-warning')
+            self.token = ui.code('', language='text').classes('w-full').mark('new-token')
+        self.created.visible = False
+        self.list = ui.column().classes('w-full gap-1')
+        self.show()
+
+    def show(self) -> None:
+        self.list.clear()
+        with self.list:
+            keys = api_keys.list_api_keys(self.core, self.actor)
+            if not keys:
+                ui.label('No API keys yet. Programs call the API with one.').classes('text-slate-500')
+            for key in keys:
+                self._row(key)
+
+    def _row(self, key: ApiKeyView) -> None:
+        state = 'revoked' if key.revoked_at else ('expires ' + format.when(key.expires_at) if key.expires_at else 'never expires')
+        with ui.row().classes('w-full items-center gap-3 border-b py-1'):
+            ui.label(key.name).classes('font-medium')
+            ui.label(key.hint).classes('font-mono text-xs')
+            ui.label(', '.join(key.scopes)).classes('text-xs text-slate-500 grow')
+            ui.label(f'last used {format.when(key.last_used_at)} · {state}').classes('text-xs text-slate-500')
+            if key.revoked_at is None:
+                ui.button('Revoke', on_click=lambda k=key: self.revoke(k)).props('flat dense color=negative')
+
+    def create(self) -> None:
+        self.name.error, self.scope_error.text = None, ''
+        days = self.expires.value
+        try:
+            created = api_keys.create_api_key(
+                self.core,
+                self.actor,
+                name=self.name.value or '',
+                scopes=[scope for scope, box in self.scopes.items() if box.value],
+                expires_days=int(days) if days is not None else None,
+            )
+        except Invalid as error:
+            if error.field == 'scopes':
+                self.scope_error.text = error.detail
+            else:
+                feedback.show_invalid({'name': self.name, 'expiresDays': self.expires}, error)
+            return
+        except DomainError as error:
+            feedback.failure(error)
+            return
+        self.token.content = created.token
+        self.created.visible = True
+        self.name.value = ''
+        feedback.success(f'Created the key {created.key.name}')
+        self.show()
+
+    async def revoke(self, key: ApiKeyView) -> None:
+        if not await feedback.confirm(f'Revoke the key {key.name}? Programs using it stop working at once.', action='Revoke'):
+            return
+        try:
+            api_keys.revoke_api_key(self.core, self.actor, key.id)
+        except DomainError as error:
+            feedback.failure(error)
+            return
+        feedback.success(f'Revoked {key.name}')
+        self.show()
