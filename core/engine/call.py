@@ -1,0 +1,82 @@
+"""One execution's provider call: the request, a timeout, retries of what is retryable, and the judged result."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from core.app import Core
+from core.engine.backoff import Backoff
+from core.engine.queue import Claim, Outcome
+from core.engine.validation import validate_result
+from core.errors import DomainError
+from core.providers.base import ChatRequest, ChatResult, FileInput, OnDelta, ProviderError
+
+log = logging.getLogger(__name__)
+BACKSTOP_MARGIN = 1.0  # seconds past the adapter's own deadline, so its clearer message normally wins
+OnRetry = Callable[[int, str], Awaitable[bool]]  # (next attempt, last error) -> still ours?
+
+
+class LeaseLost(Exception):
+    """The execution was cancelled or taken over while we ran it; nothing more may be written."""
+
+
+async def call_provider(
+    core: Core, claim: Claim, *, file: FileInput | None, backoff: Backoff, on_delta: OnDelta, on_retry: OnRetry
+) -> Outcome:
+    """Run the claimed execution's chat to an Outcome; `duration_ms` is the time of the last (successful) call."""
+    settings = core.settings
+    try:
+        adapter = core.registry.adapter(claim.provider)
+    except DomainError as error:
+        return Outcome('failed', claim.attempts, error=error.message)
+    timeout = settings.call_timeout_seconds
+    request = ChatRequest(
+        model=claim.model,
+        messages=claim.messages,
+        options=claim.options,
+        response_schema=claim.response_schema,
+        file=file,
+        timeout=timeout,
+    )
+    attempts = claim.attempts
+    while True:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout + BACKSTOP_MARGIN):  # the adapter enforces `timeout`; this guards the worker
+                result = await adapter.chat(request, on_delta)
+        except ProviderError as failure:
+            error, retryable, retry_after = failure.message, failure.retryable, failure.retry_after
+        except TimeoutError:
+            error, retryable, retry_after = f'{claim.provider} did not answer within {timeout:g}s', True, None
+        except Exception as failure:  # a bug or an unwrapped client error must fail this execution, not the worker
+            log.exception('provider call for execution %s raised', claim.id)
+            error, retryable, retry_after = f'{claim.provider} call failed: {type(failure).__name__}: {failure}', False, None
+        else:
+            return _completed(claim, result, attempts, _elapsed_ms(started))
+        if not retryable or attempts >= settings.max_attempts:
+            suffix = f' (gave up after {attempts} attempts)' if attempts > 1 else ''
+            return Outcome('failed', attempts, error=error + suffix, duration_ms=_elapsed_ms(started))
+        delay = backoff.delay(attempts, retry_after)
+        attempts += 1
+        if not await on_retry(attempts, error):
+            raise LeaseLost(claim.id)
+        await asyncio.sleep(delay)
+
+
+def _completed(claim: Claim, result: ChatResult, attempts: int, duration_ms: int) -> Outcome:
+    valid, message = validate_result(result.text, claim.response_schema)
+    return Outcome(
+        'completed',
+        attempts,
+        result=result.text,
+        result_valid=valid,
+        result_validation_message=message,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        duration_ms=duration_ms,
+    )
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

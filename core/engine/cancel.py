@@ -1,0 +1,33 @@
+"""Cancel an execution: a pending one never runs; a running one is stopped by the worker that holds it."""
+
+import sqlalchemy as sa
+
+from core.app import Core
+from core.engine.queue import EXECUTION
+from core.errors import Conflict, NotFound
+from core.events import Event
+from core.permissions import Actor
+from data.tables import Execution, utcnow
+
+
+def cancel_execution(core: Core, actor: Actor, execution_id: str) -> Execution:
+    """Mark the execution cancelled; Conflict when it has already finished.
+
+    The worker running it learns at once from the status event (same process), a PostgreSQL notification (another
+    process), or at worst at its next lease renewal; its own later writes are dropped: the lease token is cleared here.
+    """
+    actor.require('executions:write')
+    statement = (
+        sa.update(EXECUTION)
+        .where(EXECUTION.c.id == execution_id, EXECUTION.c.status.in_(('pending', 'running')))
+        .values(status='cancelled', completed_at=utcnow(), lease_token=None, lease_expires_at=None)
+    )
+    with core.session() as session:
+        changed = session.execute(statement).rowcount
+        execution = session.get(Execution, execution_id)
+    if execution is None:
+        raise NotFound(f'no execution {execution_id!r}')
+    if not changed:
+        raise Conflict(f'execution {execution_id} is already {execution.status}')
+    core.bus.publish(Event('status', execution_id, {'status': 'cancelled', 'attempts': execution.attempts}))
+    return execution

@@ -1,0 +1,212 @@
+"""The executions table as a queue: atomic claims under a lease, lease renewal, fenced writes and recovery.
+
+Every write after a claim names the claim's `lease_token`: a worker whose lease expired (and was taken over, or
+whose execution was cancelled) finds its token gone and its write dropped, so no execution completes twice.
+These are short synchronous statements; the worker runs a round (outcomes written, new claims taken) in one transaction.
+"""
+
+import functools
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from data.tables import Execution, new_id, utcnow
+
+EXECUTION = Execution.__table__
+FINISHED = frozenset({'completed', 'failed', 'cancelled'})
+LOST_MESSAGE = 'the worker running this execution stopped responding, and no attempts are left'
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a worker needs to run one claimed execution; `attempts` already counts the call it is about to make."""
+
+    id: str
+    provider: str
+    model: str
+    messages: list
+    options: dict
+    response_schema: dict | None
+    file_id: str | None
+    attempts: int
+    lease_token: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended, written in one fenced statement."""
+
+    status: str  # 'completed' | 'failed'
+    attempts: int
+    result: str | None = None
+    result_valid: bool | None = None
+    result_validation_message: str | None = None
+    error: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    duration_ms: int | None = None
+
+
+_CLAIM_COLUMNS = [EXECUTION.c[name] for name in Claim.__dataclass_fields__ if name != 'lease_token']
+_OUTCOME_FIELDS = tuple(Outcome.__dataclass_fields__)
+
+
+def exchange(
+    engine: sa.Engine, finished: list[tuple[Claim, Outcome]], wanted: dict[str, int], *, lease_seconds: float
+) -> tuple[set[str], list[Claim]]:
+    """One transaction for a worker's round: write its finished outcomes, then claim up to `wanted[provider]` more.
+
+    Returns the ids whose outcome landed (the others had lost their lease) and the new claims.
+    """
+    with engine.begin() as connection:
+        landed = _finish(connection, finished) if finished else set()
+        claims = [c for provider, limit in wanted.items() for c in _claim(connection, provider, limit, lease_seconds)]
+    return landed, claims
+
+
+def claim_executions(engine: sa.Engine, *, provider: str, limit: int, lease_seconds: float) -> list[Claim]:
+    """Take up to `limit` pending executions of `provider`, oldest first, in one atomic statement."""
+    with engine.begin() as connection:
+        return _claim(connection, provider, limit, lease_seconds)
+
+
+def finish_executions(engine: sa.Engine, finished: list[tuple[Claim, Outcome]]) -> set[str]:
+    """Write outcomes, fenced; returns the ids whose write landed (the others lost their lease)."""
+    with engine.begin() as connection:
+        return _finish(connection, finished)
+
+
+def _claim(connection: sa.Connection, provider: str, limit: int, lease_seconds: float) -> list[Claim]:
+    now = utcnow()
+    token = new_id()
+    params = {
+        'claim_provider': provider,
+        'limit': limit,
+        'token': token,
+        'now': now,
+        'expires': now + timedelta(seconds=lease_seconds),
+    }
+    rows = connection.execute(_claim_statement(connection.dialect.name == 'sqlite'), params).all()
+    return [Claim(**row._mapping, lease_token=token) for row in rows]
+
+
+def _finish(connection: sa.Connection, finished: list[tuple[Claim, Outcome]]) -> set[str]:
+    now = utcnow()
+    rows = [{**vars(outcome), 'claim_id': claim.id, 'claim_token': claim.lease_token, 'now': now} for claim, outcome in finished]
+    # one executemany; its row count says whether every lease was still held (the common case)
+    if connection.execute(_FINISH, rows).rowcount == len(rows):
+        return {row['claim_id'] for row in rows}
+    # some were cancelled or taken over: ours are the rows now finished at exactly `now` (a fenced row cannot be)
+    ours = sa.select(EXECUTION.c.id).where(
+        EXECUTION.c.id.in_([row['claim_id'] for row in rows]),
+        EXECUTION.c.status.in_(('completed', 'failed')),
+        EXECUTION.c.completed_at == sa.bindparam('now', now, type_=EXECUTION.c.completed_at.type),
+    )
+    return set(connection.execute(ours).scalars())
+
+
+@functools.cache
+def _claim_statement(sqlite: bool) -> sa.Update:
+    """Built once per dialect (the hot path: SQLAlchemy then reuses the compiled form)."""
+    oldest = (
+        sa.select(EXECUTION.c.id)
+        .where(EXECUTION.c.status == 'pending', EXECUTION.c.provider == sa.bindparam('claim_provider'))
+        .order_by(EXECUTION.c.created_at)
+        .limit(sa.bindparam('limit'))
+    )
+    if sqlite:
+        oldest = oldest.cte('oldest')  # SQLite has one writer at a time: the statement alone is atomic
+    else:
+        # concurrent workers each take different rows; the materialized CTE runs once (a subquery in the WHERE
+        # may be rescanned, and each rescan would skip past the rows just taken and take more than `limit`)
+        oldest = oldest.with_for_update(skip_locked=True).cte('oldest').prefix_with('MATERIALIZED')
+    now = sa.bindparam('now', type_=EXECUTION.c.started_at.type)
+    return (
+        sa.update(EXECUTION)
+        .where(EXECUTION.c.id.in_(sa.select(oldest.c.id)), EXECUTION.c.status == 'pending')
+        .values(
+            status='running',
+            lease_token=sa.bindparam('token'),
+            lease_expires_at=sa.bindparam('expires', type_=EXECUTION.c.lease_expires_at.type),
+            started_at=sa.func.coalesce(EXECUTION.c.started_at, now),
+            attempts=EXECUTION.c.attempts + 1,
+        )
+        .returning(*_CLAIM_COLUMNS)
+    )
+
+
+def renew_leases(engine: sa.Engine, tokens: set[str], *, lease_seconds: float) -> set[str]:
+    """Extend the leases still held under `tokens`; returns the ids of the executions still ours."""
+    if not tokens:
+        return set()
+    statement = (
+        sa.update(EXECUTION)
+        .where(EXECUTION.c.lease_token.in_(tokens), EXECUTION.c.status == 'running')
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+        .returning(EXECUTION.c.id)
+    )
+    with engine.begin() as connection:
+        return set(connection.execute(statement).scalars())
+
+
+def record_retry(engine: sa.Engine, claim: Claim, *, attempts: int, error: str) -> bool:
+    """Note that attempt `attempts` is scheduled after `error`; False when the lease is no longer ours."""
+    statement = _fenced(claim).values(attempts=attempts, error=error).returning(EXECUTION.c.id)
+    with engine.begin() as connection:
+        return connection.execute(statement).first() is not None
+
+
+def release_executions(engine: sa.Engine, claims: list[Claim]) -> set[str]:
+    """Hand unfinished executions back to the queue (graceful stop); the interrupted attempt does not count."""
+    released: set[str] = set()
+    with engine.begin() as connection:
+        for claim in claims:
+            values = {'status': 'pending', 'lease_token': None, 'lease_expires_at': None, 'attempts': EXECUTION.c.attempts - 1}
+            if connection.execute(_fenced(claim).values(**values).returning(EXECUTION.c.id)).first() is not None:
+                released.add(claim.id)
+    return released
+
+
+def requeue_expired(engine: sa.Engine, *, max_attempts: int) -> dict[str, str]:
+    """Recover running executions whose lease expired: back to pending, or failed once out of attempts.
+
+    Returns {execution id: new status}.
+    """
+    now = utcnow()
+    expired = sa.and_(EXECUTION.c.status == 'running', EXECUTION.c.lease_expires_at < now)
+    cleared = {'lease_token': None, 'lease_expires_at': None}
+    give_up = (
+        sa.update(EXECUTION)
+        .where(expired, EXECUTION.c.attempts >= max_attempts)
+        .values(status='failed', error=LOST_MESSAGE, completed_at=now, **cleared)
+        .returning(EXECUTION.c.id)
+    )
+    requeue = sa.update(EXECUTION).where(expired).values(status='pending', **cleared).returning(EXECUTION.c.id)
+    with engine.begin() as connection:
+        failed = connection.execute(give_up).scalars().all()
+        pending = connection.execute(requeue).scalars().all()
+    return {**dict.fromkeys(pending, 'pending'), **dict.fromkeys(failed, 'failed')}
+
+
+_FINISH = (
+    sa.update(EXECUTION)
+    .where(
+        EXECUTION.c.id == sa.bindparam('claim_id'),
+        EXECUTION.c.lease_token == sa.bindparam('claim_token'),
+        EXECUTION.c.status == 'running',
+    )
+    .values(
+        **{name: sa.bindparam(name) for name in _OUTCOME_FIELDS},
+        lease_token=None,
+        lease_expires_at=None,
+        completed_at=sa.bindparam('now', type_=EXECUTION.c.completed_at.type),
+    )
+)
+
+
+def _fenced(claim: Claim) -> sa.Update:
+    """An UPDATE that only touches the row while this claim still holds it."""
+    return sa.update(EXECUTION).where(
+        EXECUTION.c.id == claim.id, EXECUTION.c.lease_token == claim.lease_token, EXECUTION.c.status == 'running'
+    )
