@@ -21,6 +21,12 @@ def json_column(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=sa.Column(sa.JSON, nullable=nullable))
 
 
+def parent_id(parent: str) -> Any:
+    """A required reference whose rows go with the parent."""
+    reference = sa.ForeignKey(f'{parent}.id', ondelete='CASCADE')
+    return Field(sa_column=sa.Column(sa.String(36), reference, nullable=False, index=True))
+
+
 class Prompt(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     name: str = Field(max_length=200, sa_column_kwargs={'unique': True})
@@ -34,7 +40,7 @@ class PromptVersion(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint('prompt_id', 'version'),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    prompt_id: str = Field(sa_column=sa.Column(sa.String(36), sa.ForeignKey('prompt.id', ondelete='CASCADE'), nullable=False, index=True))
+    prompt_id: str = parent_id('prompt')
     version: int
     template: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     input_schema: dict | None = json_column()
@@ -63,7 +69,7 @@ class DeploymentRevision(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint('deployment_id', 'revision'),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    deployment_id: str = Field(sa_column=sa.Column(sa.String(36), sa.ForeignKey('deployment.id', ondelete='CASCADE'), nullable=False, index=True))
+    deployment_id: str = parent_id('deployment')
     revision: int
     # the full configuration: promptId, promptVersion, provider, model, options
     config: dict = Field(sa_column=sa.Column(sa.JSON, nullable=False))

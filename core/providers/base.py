@@ -32,7 +32,9 @@ class ChatResult:
 class ProviderError(Exception):
     """A failed call, with a short human message; `retryable` for 429, 5xx, timeouts and lost connections."""
 
-    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, retry_after: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable

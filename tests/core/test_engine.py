@@ -19,7 +19,6 @@ from core.executions import get_execution, run_deployment
 from core.files import delete_file, upload_file
 from core.permissions import Actor
 from core.prompts import create_prompt
-from data.db import is_sqlite
 from data.tables import Execution, utcnow
 
 SYSTEM = Actor.system()
@@ -118,9 +117,8 @@ async def test_new_work_starts_at_once_without_waiting_for_the_poll(core, fake_l
     assert (await finished(core, execution)).status == 'completed'
 
 
+@pytest.mark.parametrize('database_url', ['postgresql'], indirect=True)  # SQLite has no notifications: it polls
 async def test_on_postgresql_rows_made_by_other_processes_wake_the_worker_at_once(core, fake_llm, start_worker, settings):
-    if is_sqlite(core.engine):
-        pytest.skip("SQLite has no notifications: other processes' rows are found by the worker's poll")
     deployment = await deploy(core)
     await start_worker(poll_seconds=30)
     await until_listening(core)
