@@ -17,3 +17,12 @@ def test_prompt_names_are_unique_in_the_database(engine):
     with Session(engine) as session, pytest.raises(sa.exc.IntegrityError):
         session.add(Prompt(name='greeter'))
         session.commit()
+
+
+def test_migrations_match_the_tables(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
