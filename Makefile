@@ -29,6 +29,7 @@ test: install chromium
 
 bench: install
 	$(PY) -m bench.engine
+	$(PY) -m bench.api
 	$(PY) -m bench.deployments_table
 
 lint: install
