@@ -1,13 +1,8 @@
 """The API over real HTTP: `python main.py` on 127.0.0.1 with the fake LLM, driven with httpx like any client would."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,8 +11,8 @@ from core import api_keys
 from core.app import build_core
 from core.permissions import Actor
 from core.settings import Settings
+from tests.e2e.server import running_app
 
-ROOT = Path(__file__).resolve().parents[2]
 MODELS = {'openai': 'gpt-4o-mini', 'anthropic': 'claude-haiku-4-5', 'ollama': 'llama3.2'}
 
 
@@ -25,33 +20,14 @@ MODELS = {'openai': 'gpt-4o-mini', 'anthropic': 'claude-haiku-4-5', 'ollama': 'l
 def server(tmp_path_factory: pytest.TempPathFactory, fake_llm_server) -> Iterator[httpx.Client]:
     """One server for this module; a client to /api/v1 on it holding an admin key."""
     directory = tmp_path_factory.mktemp('api-http')
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(('PYTEST_', 'NICEGUI_'))}
-    env.update(fake_llm_server.env)
-    env.update({
-        'HYPERSIGIL_HOST': '127.0.0.1',
-        'HYPERSIGIL_PORT': str(port),
-        'HYPERSIGIL_DATA_DIR': str(directory / 'data'),
-        'HYPERSIGIL_SECRET_KEY': 'api-http-test',
-        'NICEGUI_STORAGE_PATH': str(directory / 'nicegui'),
-    })  # fmt: skip
-    log_path = directory / 'server.log'
-    with log_path.open('w') as log:
-        process = subprocess.Popen([sys.executable, 'main.py', 'serve'], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f'http://127.0.0.1:{port}/api/v1'
-        try:
-            _wait_until_up(url, process, log_path)
-            core = build_core(Settings.from_env(env))  # the server's own database: make a key the CLI way, through core
-            token = api_keys.create_api_key(core, Actor.system(), name='e2e', scopes=['admin']).token
-            core.engine.dispose()
-            with httpx.Client(base_url=url, headers={'Authorization': f'Bearer {token}'}, timeout=30) as client:
-                yield client
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    env = {**fake_llm_server.env, 'HYPERSIGIL_SECRET_KEY': 'api-http-test'}
+    with running_app(directory, env) as url:
+        settings = Settings.from_env({**env, 'HYPERSIGIL_DATA_DIR': str(directory / 'data')})
+        core = build_core(settings)  # the server's own database: make a key the CLI way, through core
+        token = api_keys.create_api_key(core, Actor.system(), name='e2e', scopes=['admin']).token
+        core.engine.dispose()
+        with httpx.Client(base_url=f'{url}/api/v1', headers={'Authorization': f'Bearer {token}'}, timeout=30) as client:
+            yield client
 
 
 @pytest.fixture
@@ -126,23 +102,3 @@ def _poll(server: httpx.Client, execution_id: str, timeout: float = 15.0) -> dic
             return execution
         time.sleep(0.05)
     raise AssertionError(f'execution {execution_id} did not finish in {timeout} s: {execution}')
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f'the server exited with {process.returncode}:\n{log.read_text()}')
-        try:
-            if httpx.get(f'{url}/health', timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f'the server did not answer within 60 s:\n{log.read_text()}')

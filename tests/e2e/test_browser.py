@@ -1,15 +1,10 @@
 """A person in a real headless Chromium: first-run admin, a prompt, a deployment, a run whose reply streams in."""
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
@@ -18,8 +13,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.e2e.server import running_app
+
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
 WAIT = 20.0
 REPLY = 'The browser sees this reply arrive piece by piece.'
 
@@ -27,29 +23,8 @@ REPLY = 'The browser sees this reply arrive piece by piece.'
 @pytest.fixture
 def server(tmp_path: Path, sqlite_url: str, fake_llm) -> Iterator[str]:
     """`python main.py` as people start it, on a free port, with its own database and the fake LLM."""
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(('PYTEST_', 'NICEGUI_'))}
-    env.update(fake_llm.env)
-    env.update({
-        'HYPERSIGIL_HOST': '127.0.0.1',
-        'HYPERSIGIL_PORT': str(port),
-        'HYPERSIGIL_DATA_DIR': str(tmp_path / 'data'),
-        'HYPERSIGIL_DATABASE_URL': sqlite_url,
-        'NICEGUI_STORAGE_PATH': str(tmp_path / 'nicegui'),
-    })  # fmt: skip
-    log = (tmp_path / 'server.log').open('w')
-    process = subprocess.Popen([sys.executable, 'main.py'], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f'http://127.0.0.1:{port}'
-    try:
-        _wait_until_up(url, process, tmp_path / 'server.log')
+    with running_app(tmp_path, {**fake_llm.env, 'HYPERSIGIL_DATABASE_URL': sqlite_url}) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture
@@ -168,23 +143,3 @@ def _field(label: str) -> str:
 
 def _quoted(text: str) -> str:
     return f'"{text}"' if '"' not in text else f"'{text}'"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f'the server exited with {process.returncode}:\n{log.read_text()}')
-        try:
-            if httpx.get(f'{url}/api/v1/health', timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f'the server did not answer within 60 s:\n{log.read_text()}')
