@@ -71,7 +71,7 @@ class DeploymentsTable:
         self.search.props('clearable dense outlined debounce=300').classes('w-96')
         pagination = {'sortBy': 'name', 'descending': False, 'page': 1, 'rowsPerPage': 20, 'rowsNumber': 0}
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
-        self.table.props(f':rows-per-page-options="{PAGE_SIZES}" flat bordered')
+        self.table.props(f':rows-per-page-options="{PAGE_SIZES}" flat bordered hide-no-data')
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.on('request', self._on_request)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/deployments/{e.args[1]["name"]}'))

@@ -48,7 +48,7 @@ class ExecutionsTable:
         self.filters = filters or ExecutionFilters()
         pagination = {'page': 1, 'rowsPerPage': page_size, 'rowsNumber': 0}
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
-        self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered')
+        self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered hide-no-data')
         self.table.add_slot('body-cell-status', STATUS_CELL)
         self.table.on('request', self._on_request)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/executions/{e.args[1]["id"]}'))

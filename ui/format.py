@@ -34,3 +34,10 @@ def pretty_result(text: str | None) -> tuple[str, bool]:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False), True
     except ValueError:
         return text, False
+
+
+PROVIDER_NAMES = {'openai': 'OpenAI', 'anthropic': 'Anthropic', 'ollama': 'Ollama'}
+
+
+def provider_name(provider: str) -> str:
+    return PROVIDER_NAMES.get(provider, provider)
