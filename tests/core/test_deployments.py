@@ -1,7 +1,6 @@
 import asyncio
 
 import pytest
-import sqlalchemy as sa
 
 from core.deployments import (
     check_name,
@@ -15,22 +14,13 @@ from core.deployments import (
 )
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.options import validate_options
-from core.permissions import Actor
 from core.prompts import create_prompt, update_prompt
 from core.providers.registry import ProviderRegistry
 from core.secrets import SecretBox
 from core.settings import Settings
 from data.db import make_engine
 from data.tables import Deployment, DeploymentRevision
-
-SYSTEM = Actor.system()
-EDITOR = Actor.user('u-1', 'editor@example.com', 'editor')
-VIEWER = Actor.user('u-2', 'viewer@example.com', 'viewer')
-
-
-def count(core, table) -> int:
-    with core.session() as session:
-        return session.exec(sa.select(sa.func.count()).select_from(table)).scalar_one()
+from tests.actors import EDITOR, SYSTEM, VIEWER, count
 
 
 def written(core) -> tuple[int, int]:

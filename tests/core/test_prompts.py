@@ -1,10 +1,8 @@
 import asyncio
 
 import pytest
-import sqlalchemy as sa
 
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.permissions import Actor
 from core.prompts import (
     create_prompt,
     delete_prompt,
@@ -15,15 +13,7 @@ from core.prompts import (
     update_prompt,
 )
 from data.tables import Deployment, Prompt, PromptVersion
-
-SYSTEM = Actor.system()
-EDITOR = Actor.user('u-1', 'editor@example.com', 'editor')
-VIEWER = Actor.user('u-2', 'viewer@example.com', 'viewer')
-
-
-def count(core, table) -> int:
-    with core.session() as session:
-        return session.exec(sa.select(sa.func.count()).select_from(table)).scalar_one()
+from tests.actors import EDITOR, SYSTEM, VIEWER, count
 
 
 def test_create_prompt_makes_version_one(core):
