@@ -46,6 +46,7 @@ def serve(settings: Settings) -> None:
     pages.register(core)
     for number in range(settings.workers):
         run_in_app(Worker(core, name=f'web-{number + 1}'))
+    app.on_shutdown(core.registry.aclose)  # after the workers: their calls are done
     app.on_shutdown(lambda: core.engine.dispose())
     ui.run(
         host=settings.host,

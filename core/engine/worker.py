@@ -352,3 +352,4 @@ async def _serve(core: Core) -> None:
     await worker.start()
     await stop.wait()
     await worker.stop()
+    await core.registry.aclose()

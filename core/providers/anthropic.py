@@ -25,9 +25,13 @@ class AnthropicAdapter:
         self._api_key = api_key
         self._clients = PerLoop(
             lambda: anthropic.AsyncAnthropic(
-                api_key=api_key, base_url=base_url, max_retries=0, http_client=anthropic.DefaultAsyncHttpxClient()
+                api_key=api_key, base_url=base_url, max_retries=0, http_client=anthropic.DefaultAioHttpClient()
             )
         )
+
+    async def aclose(self) -> None:
+        """Close this event loop's SDK client."""
+        await self._clients.aclose()
 
     async def list_models(self) -> list[str]:
         async with sdk_errors(anthropic, LABEL, LIST_TIMEOUT, self.base_url):

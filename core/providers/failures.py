@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from types import ModuleType
 
+import aiohttp
 import httpx2
 
 from core.providers.base import ProviderError
@@ -85,16 +86,26 @@ async def sdk_errors(sdk: ModuleType, label: str, seconds: float, where: str | N
         if error.status_code < 400:  # an error event inside a streamed 200: the provider failed mid-reply
             raise ProviderError(f'{label} failed mid-reply: {clean_detail(_status_detail(error))}', retryable=True) from None
         raise status_error(label, error.status_code, _status_detail(error), error.response.headers) from None
-    except sdk.APITimeoutError:
-        raise timeout_error(label, seconds) from None
-    except sdk.APIConnectionError as error:
-        if isinstance(error.__cause__, httpx2.ConnectError):
+    except sdk.APIConnectionError as error:  # APITimeoutError included
+        if _refused(error):
             raise connection_error(label, where) from None
+        if isinstance(error, sdk.APITimeoutError):
+            raise timeout_error(label, seconds) from None
         raise lost_connection_error(label) from None
     except httpx2.TransportError:  # raised as is by a stream cut short
         raise lost_connection_error(label) from None
     except sdk.APIError as error:  # openai's way to report an error event inside a stream
         raise ProviderError(f'{label} failed mid-reply: {clean_detail(error.message)}', retryable=True) from None
+
+
+def _refused(error: BaseException) -> bool:
+    """No connection could be made (the aiohttp transport reports a refused connection as a connect timeout)."""
+    cause = error.__cause__
+    while cause is not None:
+        if isinstance(cause, httpx2.ConnectError | aiohttp.ClientConnectorError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _status_detail(error: Exception) -> str:

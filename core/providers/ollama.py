@@ -40,6 +40,10 @@ class OllamaAdapter:
         hooks = {'response': [_keep_error_headers]}
         self._clients = PerLoop(lambda: ollama.AsyncClient(host=self.base_url, headers=headers, event_hooks=hooks))
 
+    async def aclose(self) -> None:
+        """Close this event loop's client."""
+        await self._clients.aclose()
+
     async def list_models(self) -> list[str]:
         async with self._errors(LIST_TIMEOUT):
             listing = await self._clients.get().list()

@@ -23,9 +23,13 @@ class OpenAIAdapter:
         self._api_key = api_key
         self._clients = PerLoop(
             lambda: openai.AsyncOpenAI(
-                api_key=api_key, base_url=base_url, max_retries=0, http_client=openai.DefaultAsyncHttpxClient()
+                api_key=api_key, base_url=base_url, max_retries=0, http_client=openai.DefaultAioHttpClient()
             )
         )
+
+    async def aclose(self) -> None:
+        """Close this event loop's SDK client."""
+        await self._clients.aclose()
 
     async def list_models(self) -> list[str]:
         async with self._errors(LIST_TIMEOUT):

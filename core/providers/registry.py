@@ -64,6 +64,11 @@ class ProviderRegistry:
             for stale in [k for k in self._adapters if k[0] == name]:
                 del self._adapters[stale]
 
+    async def aclose(self) -> None:
+        """Close the running event loop's SDK clients (a loop that shuts down closes its own anyway)."""
+        for adapter in list(self._adapters.values()):
+            await adapter.aclose()
+
     def _resolve(self, provider: str) -> tuple[str | None, str | None]:
         cached = self._credentials.get(provider)
         if cached and cached[0] > time.monotonic():
