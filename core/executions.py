@@ -4,23 +4,22 @@ import asyncio
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
 
 from core.app import Core
-from core.deployments import find_deployment
 from core.errors import Invalid, NotFound
 from core.events import Event
 from core.options import validate_options
 from core.pagination import Page, paginate
 from core.permissions import Actor
-from core.prompts import find_version
 from core.refs import looks_like_uuid
 from core.templates import build_messages
-from data.tables import Deployment, Execution, Prompt, StoredFile
+from data.db import is_sqlite
+from data.tables import Deployment, Execution, Prompt, PromptVersion, StoredFile, new_id, utcnow
 
 STATUSES = ('pending', 'running', 'completed', 'failed', 'cancelled')
 ORIGINS = ('ui', 'api')
 MAX_TRACE_ID = 200
+EXECUTION = Execution.__table__
 
 
 async def run_deployment(
@@ -44,8 +43,11 @@ async def run_deployment(
     if file_id is not None and not isinstance(file_id, str):
         raise Invalid('fileId', 'must be a file id')
     request = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
-    # database work in a thread: a writer waiting on a lock must not stall the event loop
-    execution = await asyncio.to_thread(_create, core, actor, ref, request)
+    if is_sqlite(core.engine):
+        # SQLite statements take tens of microseconds: under load a hop to a thread costs more (waiting for the GIL)
+        execution = _create(core, actor, ref, request)
+    else:  # PostgreSQL waits on the network, and a writer may wait on a lock: not on the event loop
+        execution = await asyncio.to_thread(_create, core, actor, ref, request)
     # after the commit, so a worker that wakes finds the row
     data = {'provider': execution.provider, 'deploymentName': execution.deployment_name}
     core.bus.publish(Event('created', execution.id, data))
@@ -94,51 +96,79 @@ def list_executions(
 
 
 def _create(core: Core, actor: Actor, ref: str, request: dict[str, Any]) -> Execution:
-    with core.session() as session:
-        deployment = find_deployment(session, ref)
-        prompt = session.get(Prompt, deployment.prompt_id)
-        version = find_version(session, deployment.prompt_id, deployment.prompt_version or prompt.latest_version)
-        if version is None:  # versions are immutable and a used prompt cannot be deleted: only a damaged database
-            raise NotFound(f'deployment {deployment.name!r} points at a prompt version that does not exist')
-        run_options = validate_options(core.registry, deployment.provider, request['options'])
-        _check_file(session, core, deployment, version.accepts_file, request['file_id'])
-        messages = build_messages(version.template, request['user_input'], input_schema=version.input_schema)
-        execution = Execution(
-            status='pending',
-            deployment_id=deployment.id,
-            deployment_name=deployment.name,
-            revision=deployment.revision,
-            prompt_id=deployment.prompt_id,
-            prompt_version=version.version,
-            provider=deployment.provider,
-            model=deployment.model,
-            options={**deployment.options, **run_options},
-            messages=messages,
-            response_schema=version.response_schema,
-            user_input=request['user_input'],
-            trace_id=request['trace_id'],
-            file_id=request['file_id'],
-            origin=request['origin'],
-            api_key_id=actor.id if actor.kind == 'api_key' else None,
-            user_id=actor.id if actor.kind == 'user' else None,
-        )
-        session.add(execution)
-        return execution
+    # Core statements, not the ORM: this runs once per run, and a session's unit of work costs more than the SQL
+    with core.engine.begin() as connection:
+        target = connection.execute(_RUN_TARGET[looks_like_uuid(ref)], {'ref': ref}).one_or_none()
+        if target is None:
+            raise NotFound(f'no deployment {ref!r}')
+        if target.version is None:  # versions are immutable and a used prompt cannot be deleted: only a damaged database
+            raise NotFound(f'deployment {target.name!r} points at a prompt version that does not exist')
+        run_options = validate_options(core.registry, target.provider, request['options'])
+        _check_file(connection, core, target, request['file_id'])
+        messages = build_messages(target.template, request['user_input'], input_schema=target.input_schema)
+        row = {column.name: None for column in EXECUTION.c} | {
+            'id': new_id(),
+            'status': 'pending',
+            'deployment_id': target.id,
+            'deployment_name': target.name,
+            'revision': target.revision,
+            'prompt_id': target.prompt_id,
+            'prompt_version': target.version,
+            'provider': target.provider,
+            'model': target.model,
+            'options': {**target.options, **run_options},
+            'messages': messages,
+            'response_schema': target.response_schema,
+            'user_input': request['user_input'],
+            'trace_id': request['trace_id'],
+            'file_id': request['file_id'],
+            'origin': request['origin'],
+            'api_key_id': actor.id if actor.kind == 'api_key' else None,
+            'user_id': actor.id if actor.kind == 'user' else None,
+            'attempts': 0,
+            'created_at': utcnow(),
+        }
+        connection.execute(sa.insert(EXECUTION), row)
+    return Execution.model_construct(**row)
 
 
-def _check_file(session: Session, core: Core, deployment: Deployment, accepts_file: bool, file_id: str | None) -> None:
+def _run_target(by_id: bool) -> sa.Select:
+    """The deployment (by id or by name) with the prompt version it runs: its own, or else the prompt's latest."""
+    deployment, prompt, version = Deployment.__table__, Prompt.__table__, PromptVersion.__table__
+    runs_version = sa.func.coalesce(deployment.c.prompt_version, prompt.c.latest_version)
+    column = deployment.c.id if by_id else deployment.c.name
+    columns = (
+        deployment.c.id, deployment.c.name, deployment.c.revision, deployment.c.prompt_id, deployment.c.provider,
+        deployment.c.model, deployment.c.options, version.c.version, version.c.template, version.c.input_schema,
+        version.c.response_schema, version.c.accepts_file,
+    )  # fmt: skip
+    return (
+        sa.select(*columns)
+        .select_from(deployment)
+        .outerjoin(prompt, prompt.c.id == deployment.c.prompt_id)
+        .outerjoin(version, (version.c.prompt_id == deployment.c.prompt_id) & (version.c.version == runs_version))
+        .where(column == sa.bindparam('ref'))
+    )
+
+
+_RUN_TARGET = {by_id: _run_target(by_id) for by_id in (False, True)}  # built once: statements are cached by shape
+
+
+def _check_file(connection: sa.Connection, core: Core, target: sa.Row, file_id: str | None) -> None:
     if file_id is None:
-        if accepts_file:
-            raise Invalid('fileId', f'deployment {deployment.name!r} needs a file: upload one and pass its id')
+        if target.accepts_file:
+            raise Invalid('fileId', f'deployment {target.name!r} needs a file: upload one and pass its id')
         return
-    if not accepts_file:
-        raise Invalid('fileId', f'deployment {deployment.name!r} does not accept a file')
-    stored = session.get(StoredFile, file_id) if looks_like_uuid(file_id) else None
-    if stored is None:
+    if not target.accepts_file:
+        raise Invalid('fileId', f'deployment {target.name!r} does not accept a file')
+    files = StoredFile.__table__
+    found = sa.select(files.c.content_type).where(files.c.id == file_id)
+    content_type = connection.execute(found).scalar_one_or_none() if looks_like_uuid(file_id) else None
+    if content_type is None:
         raise Invalid('fileId', f'no file {file_id!r}')
-    content_type = stored.content_type.split(';')[0].strip().lower()
-    if content_type not in core.registry.file_types(deployment.provider):
-        raise Invalid('fileId', f'{deployment.provider} does not accept {content_type} files')
+    content_type = content_type.split(';')[0].strip().lower()
+    if content_type not in core.registry.file_types(target.provider):
+        raise Invalid('fileId', f'{target.provider} does not accept {content_type} files')
 
 
 def _check_trace_id(trace_id: Any) -> str | None:

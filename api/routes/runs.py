@@ -44,7 +44,7 @@ async def run_deployment(
         subscribed = await streams.subscribe(core, execution.id)
         return streams.event_stream(core, actor, execution.id, subscribed, kinds=frozenset({'delta'}))
     if wait:
-        execution = await wait_for_execution(core, execution.id, wait)
+        execution = await wait_for_execution(core, execution.id, wait, known=execution)
         if execution.status in FINISHED:
             return Response(
                 ExecutionPublic.model_validate(execution).model_dump_json(by_alias=True), media_type='application/json'

@@ -1,7 +1,9 @@
-"""Wait for an execution to finish: woken by its status events, with a slow re-read for other processes' workers."""
+"""Wait for an execution to finish: woken by its finished status event, with a slow re-read for other processes' workers."""
 
 import asyncio
 import time
+
+import sqlalchemy as sa
 
 from core.app import Core
 from core.engine.queue import FINISHED
@@ -10,33 +12,36 @@ from core.events import Subscription
 from data.tables import Execution
 
 RECHECK_SECONDS = 1.0  # a worker in another process publishes on its own bus, not ours
+_BY_ID = sa.select(Execution.__table__).where(Execution.__table__.c.id == sa.bindparam('id'))
 
 
-async def wait_for_execution(core: Core, execution_id: str, timeout: float) -> Execution:
-    """The execution once finished, or as it stands when `timeout` seconds have passed."""
+async def wait_for_execution(core: Core, execution_id: str, timeout: float, *, known: Execution | None = None) -> Execution:
+    """The execution once finished, or as it stands when `timeout` seconds have passed.
+
+    `known` is the execution as the caller last read it (e.g. just queued), which saves the first read."""
     deadline = time.monotonic() + timeout
     async with core.bus.subscribe(execution_id) as subscription:
-        while True:
+        execution = known if known is not None else _load(core, execution_id)
+        while execution.status not in FINISHED and (remaining := deadline - time.monotonic()) > 0:
+            await _finished_status(subscription, min(remaining, RECHECK_SECONDS))
             execution = _load(core, execution_id)
-            remaining = deadline - time.monotonic()
-            if execution.status in FINISHED or remaining <= 0:
-                return execution
-            await _next_status(subscription, min(remaining, RECHECK_SECONDS))
+        return execution
 
 
 def _load(core: Core, execution_id: str) -> Execution:
-    with core.session() as session:
-        execution = session.get(Execution, execution_id)
-    if execution is None:
+    # a plain select, not a session: this runs on the loop once per wait, and the ORM's unit of work costs more than it
+    with core.engine.connect() as connection:
+        row = connection.execute(_BY_ID, {'id': execution_id}).one_or_none()
+    if row is None:
         raise NotFound(f'no execution {execution_id!r}')
-    return execution
+    return Execution.model_construct(**row._mapping)
 
 
-async def _next_status(subscription: Subscription, timeout: float) -> None:
-    """Return at the next status event (deltas are skipped) or after `timeout` seconds."""
+async def _finished_status(subscription: Subscription, timeout: float) -> None:
+    """Return at the next status event that finishes the execution, or after `timeout` seconds."""
     try:
         async with asyncio.timeout(timeout):
-            while (await subscription.get()).kind != 'status':
+            while (event := await subscription.get()).kind != 'status' or event.data.get('status') not in FINISHED:
                 pass
     except TimeoutError:
         return
