@@ -67,7 +67,8 @@ async def measure_all(
 ) -> dict[str, list[float]]:
     """Latencies (ms) per way and concurrency after a warm-up; the wall time of each concurrent batch; server CPU per run."""
     adapter = OpenAIAdapter(api_key='sk-bench', base_url=openai_url)
-    limits = httpx.Limits(max_connections=args.clients * 2, max_keepalive_connections=args.clients * 2)
+    # idle connections expire before uvicorn's 5 s keep-alive closes them, so none is reused half-closed
+    limits = httpx.Limits(max_connections=args.clients * 2, max_keepalive_connections=args.clients * 2, keepalive_expiry=3)
     async with httpx.AsyncClient(base_url=api_url, headers={'X-API-Key': token}, limits=limits, timeout=60) as client:
         messages = [{'role': 'system', 'content': TEMPLATE}, {'role': 'user', 'content': USER_INPUT}]  # what the run sends
 

@@ -5,10 +5,15 @@ from dataclasses import dataclass
 from core.errors import Forbidden
 
 SCOPES = (
-    'deployments:run', 'deployments:read', 'deployments:write',
-    'prompts:read', 'prompts:write',
-    'executions:read', 'executions:write',
-    'files:read', 'files:write',
+    'deployments:run',
+    'deployments:read',
+    'deployments:write',
+    'prompts:read',
+    'prompts:write',
+    'executions:read',
+    'executions:write',
+    'files:read',
+    'files:write',
     'admin',
 )
 ROLES = ('admin', 'editor', 'viewer')

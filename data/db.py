@@ -11,7 +11,7 @@ def normalize_url(url: str) -> str:
     """Let people write postgresql://; we drive it with psycopg 3."""
     for prefix in ('postgresql://', 'postgres://'):
         if url.startswith(prefix):
-            return 'postgresql+psycopg://' + url[len(prefix):]
+            return 'postgresql+psycopg://' + url[len(prefix) :]
     return url
 
 
