@@ -14,7 +14,7 @@ from core.pagination import Page, like_pattern, paginate
 from core.permissions import Actor
 from core.prompts import find_version
 from core.providers.base import ProviderError
-from core.refs import looks_like_uuid
+from core.refs import find_by_ref, looks_like_uuid
 from data.tables import Deployment, DeploymentRevision, Prompt, utcnow
 
 NAME_PATTERN = re.compile(r'[a-z0-9_-]+')
@@ -137,11 +137,7 @@ def list_revisions(core: Core, actor: Actor, ref: str) -> list[DeploymentRevisio
 
 def find_deployment(session: Session, ref: str) -> Deployment:
     """A deployment by id or by name (names are never UUID-shaped, so the two cannot clash)."""
-    column = Deployment.id if looks_like_uuid(ref) else Deployment.name
-    deployment = session.exec(sa.select(Deployment).where(column == ref)).scalar_one_or_none()
-    if deployment is None:
-        raise NotFound(f'no deployment {ref!r}')
-    return deployment
+    return find_by_ref(session, Deployment, ref, 'deployment')
 
 
 def check_name(name: Any) -> str:

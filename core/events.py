@@ -16,8 +16,9 @@ class Event:
 
 
 class Subscription:
-    def __init__(self, bus: 'EventBus', execution_id: str | None) -> None:
+    def __init__(self, bus: 'EventBus', execution_id: str | None, kinds: frozenset[str] | None) -> None:
         self.execution_id = execution_id
+        self.kinds = kinds
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self._bus = bus
@@ -38,6 +39,8 @@ class Subscription:
     def offer(self, event: Event) -> None:
         if self.execution_id is not None and event.execution_id != self.execution_id:
             return
+        if self.kinds is not None and event.kind not in self.kinds:
+            return
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -56,8 +59,11 @@ class EventBus:
         self._lock = threading.Lock()
 
     @asynccontextmanager
-    async def subscribe(self, execution_id: str | None = None) -> AsyncIterator[Subscription]:
-        subscription = Subscription(self, execution_id)
+    async def subscribe(
+        self, execution_id: str | None = None, *, kinds: frozenset[str] | None = None
+    ) -> AsyncIterator[Subscription]:
+        """Events of one execution (or all), of the given kinds (or all)."""
+        subscription = Subscription(self, execution_id, kinds)
         with self._lock:
             self._subscriptions.add(subscription)
         try:

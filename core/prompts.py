@@ -11,7 +11,7 @@ from core.app import Core
 from core.errors import Conflict, Invalid, NotFound
 from core.pagination import Page, like_pattern, paginate
 from core.permissions import Actor
-from core.refs import looks_like_uuid
+from core.refs import find_by_ref, looks_like_uuid
 from core.templates import build_messages, validate_schema, validate_template
 from data.tables import Deployment, Prompt, PromptVersion, utcnow
 
@@ -173,11 +173,7 @@ def preview_prompt(core: Core, actor: Actor, ref: str, *, user_input: str, versi
 
 def find_prompt(session: Session, ref: str) -> Prompt:
     """A prompt by id or by name; NotFound otherwise."""
-    column = Prompt.id if looks_like_uuid(ref) else Prompt.name
-    prompt = session.exec(sa.select(Prompt).where(column == ref)).scalar_one_or_none()
-    if prompt is None:
-        raise NotFound(f'no prompt {ref!r}')
-    return prompt
+    return find_by_ref(session, Prompt, ref, 'prompt')
 
 
 def find_version(session: Session, prompt_id: str, version: int) -> PromptVersion | None:

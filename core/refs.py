@@ -1,6 +1,12 @@
 """References to records: `{ref}` in a URL is either an id (a UUID) or a name, never both."""
 
 import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
+
+from core.errors import NotFound
 
 
 def looks_like_uuid(text: str) -> bool:
@@ -10,3 +16,12 @@ def looks_like_uuid(text: str) -> bool:
     except (ValueError, TypeError, AttributeError):
         return False
     return True
+
+
+def find_by_ref(session: Session, table: type[SQLModel], ref: str, noun: str) -> Any:
+    """The row of `table` whose id or name is `ref`; NotFound naming the `noun` otherwise."""
+    column = table.id if looks_like_uuid(ref) else table.name
+    row = session.exec(sa.select(table).where(column == ref)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f'no {noun} {ref!r}')
+    return row

@@ -27,7 +27,7 @@ def follow(
     """
 
     async def run() -> None:
-        async with core.bus.subscribe(execution_id) as subscription:
+        async with core.bus.subscribe(execution_id, kinds=kinds) as subscription:
             while True:
                 event = await subscription.get(timeout=idle_seconds)
                 if event is None:
@@ -37,10 +37,7 @@ def follow(
                 batch = [event]
                 while not subscription.queue.empty():
                     batch.append(subscription.queue.get_nowait())
-                if kinds is not None:
-                    batch = [e for e in batch if e.kind in kinds]
-                if batch:
-                    await _call(on_events, batch)
+                await _call(on_events, batch)
 
     client = ui.context.client
     task = background_tasks.create(run(), name='follow events', context=client)

@@ -20,7 +20,7 @@ async def wait_for_execution(core: Core, execution_id: str, timeout: float, *, k
 
     `known` is the execution as the caller last read it (e.g. just queued), which saves the first read."""
     deadline = time.monotonic() + timeout
-    async with core.bus.subscribe(execution_id) as subscription:
+    async with core.bus.subscribe(execution_id, kinds=frozenset({'status'})) as subscription:
         execution = known if known is not None else _load(core, execution_id)
         while execution.status not in FINISHED and (remaining := deadline - time.monotonic()) > 0:
             await _finished_status(subscription, min(remaining, RECHECK_SECONDS))
@@ -41,7 +41,7 @@ async def _finished_status(subscription: Subscription, timeout: float) -> None:
     """Return at the next status event that finishes the execution, or after `timeout` seconds."""
     try:
         async with asyncio.timeout(timeout):
-            while (event := await subscription.get()).kind != 'status' or event.data.get('status') not in FINISHED:
+            while (await subscription.get()).data.get('status') not in FINISHED:
                 pass
     except TimeoutError:
         return

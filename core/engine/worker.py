@@ -87,7 +87,7 @@ class Worker:
 
     async def start(self) -> None:
         """Recover expired leases, then run until stop()."""
-        subscription = await self._stack.enter_async_context(self.core.bus.subscribe())
+        subscription = await self._stack.enter_async_context(self.core.bus.subscribe(kinds=frozenset({'created', 'status'})))
         await self._recover()
         self._wake.set()  # a first round at once: rows may have waited while no worker ran
         self._dispatcher = asyncio.create_task(self._dispatch(), name=f'{self.name} dispatch')
