@@ -59,4 +59,7 @@ async def _events(
             if event is None or (event.kind == 'status' and event.data.get('status') in FINISHED):
                 # the row is the truth: re-read it when the bus says it ended, and now and then anyway
                 execution = await run_in_threadpool(executions.get_execution, core, actor, execution_id)
+        for event in subscription.pending():  # a run can finish before the stream's first read of its row
+            if event.kind in kinds:
+                yield sse(event.kind, event.data)
         yield sse('execution', ExecutionPublic.model_validate(execution).model_dump(mode='json', by_alias=True))

@@ -36,6 +36,13 @@ class Subscription:
         except TimeoutError:
             return None
 
+    def pending(self) -> list[Event]:
+        """The events already delivered and not yet read, without waiting."""
+        events = []
+        while not self.queue.empty():
+            events.append(self.queue.get_nowait())
+        return events
+
     def offer(self, event: Event) -> None:
         if self.execution_id is not None and event.execution_id != self.execution_id:
             return
