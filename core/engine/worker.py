@@ -4,6 +4,9 @@ Wake-up: a 'created' event on the in-process bus (or, on PostgreSQL, a notificat
 at once; a slow poll (`poll_seconds`) finds rows the notifications missed and recovers expired leases.
 Each round writes the outcomes that finished since the last one and claims what fits in the free slots, in one
 transaction; a slot frees when its provider call ends, so the next execution never waits for the previous one's write.
+Under load a worker also claims a little ahead: as many executions as its slots will free in the next `AHEAD_SECONDS` at
+the recent rate, so a freed slot starts the next call at once instead of after a database round. An execution claimed
+ahead is `running` in the table that much early (tens of milliseconds); when calls are slow, nothing is claimed ahead.
 """
 
 import asyncio
@@ -13,7 +16,7 @@ import os
 import signal
 import socket
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
@@ -33,6 +36,9 @@ from data.tables import new_id
 
 __all__ = ['Timing', 'Worker', 'run_worker', 'wait_for_execution']
 log = logging.getLogger(__name__)
+AHEAD_SECONDS = 0.05  # claim ahead what the slots take in this time at the recent rate
+RATE_WINDOW_SECONDS = 1.0  # the recent rate: slots freed in this window
+GATHER_SECONDS = 0.01  # while executions claimed ahead wait, a round waits this long to write and claim more at once
 
 
 @dataclass
@@ -63,15 +69,19 @@ class Worker:
         name: str | None = None,
         backoff: Backoff | None = None,
         poll_seconds: float = 1.0,
+        ahead_seconds: float = AHEAD_SECONDS,
         record_timings: bool = False,
     ) -> None:
         self.core = core
         self.name = name or f'{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}'
         self.backoff = backoff or Backoff()
         self.poll_seconds = poll_seconds
+        self.ahead_seconds = ahead_seconds
         self.timings: list[Timing] | None = [] if record_timings else None
         self._runs: dict[str, Run] = {}
         self._running: Counter[str] = Counter()  # provider calls in flight per provider
+        self._ready: dict[str, deque[Claim]] = {provider: deque() for provider in PROVIDERS}  # claimed ahead
+        self._frees: dict[str, deque[float]] = {provider: deque() for provider in PROVIDERS}  # when slots freed (recent)
         self._maybe_work: set[str] = set(PROVIDERS)  # providers that may have pending rows
         self._finished: list[tuple[Claim, Outcome, asyncio.Future[bool]]] = []  # outcomes for the next round
         self._wake = asyncio.Event()
@@ -105,6 +115,7 @@ class Worker:
         if self._stopping or self._dispatcher is None:
             return
         self._stopping = True
+        await self._hand_back(self._take_ready())  # not started: another worker may have them now
         runs = list(self._runs.values())
         if runs:
             await asyncio.wait([run.task for run in runs], timeout=grace)
@@ -117,6 +128,7 @@ class Worker:
         self._closing = True  # the dispatcher writes the outcomes still waiting, then ends
         self._wake.set()
         await asyncio.gather(self._dispatcher, return_exceptions=True)
+        await self._hand_back(self._take_ready())  # claimed by a round that was under way
         await asyncio.gather(*(run.task for run in runs), return_exceptions=True)
         for task in self._helpers:
             task.cancel()
@@ -127,6 +139,8 @@ class Worker:
         log.info('worker %s stopped', self.name)
 
     async def _hand_back(self, claims: list[Claim]) -> None:
+        if not claims:
+            return
         try:
             released = await self._db(queue.release_executions, claims)
         except Exception:  # their leases expire instead, and another worker recovers them
@@ -143,6 +157,8 @@ class Worker:
             with suppress(TimeoutError):
                 async with asyncio.timeout(max(0.0, last_poll + self.poll_seconds - time.monotonic())):
                     await self._wake.wait()
+            if any(self._ready.values()) and not self._closing:
+                await asyncio.sleep(GATHER_SECONDS)  # busy, and the slots have work: let a round gather more
             self._wake.clear()
             try:
                 if not self._stopping and time.monotonic() - last_poll >= self.poll_seconds:
@@ -176,18 +192,36 @@ class Worker:
         taken = Counter(claim.provider for claim in claims)
         self._maybe_work.update(provider for provider, limit in wanted.items() if taken[provider] == limit)
         for claim in claims:
-            self._start(claim)
+            if self._stopping or self._running[claim.provider] >= self.core.settings.concurrency(claim.provider):
+                self._ready[claim.provider].append(claim)
+            else:
+                self._start(claim)
 
     def _wanted(self) -> dict[str, int]:
-        """Free slots of the providers that may have work; they are marked as not (the claim tells, and an event
-        arriving meanwhile marks them again)."""
+        """Free slots (plus what to claim ahead) of the providers that may have work; they are marked as not (the
+        claim tells, and an event arriving meanwhile marks them again)."""
         wanted = {}
         for provider in PROVIDERS:
-            free = self.core.settings.concurrency(provider) - self._running[provider]
+            limit = self.core.settings.concurrency(provider)
+            free = limit - self._running[provider] - len(self._ready[provider]) + self._ahead(provider, limit)
             if provider in self._maybe_work and free > 0:
                 wanted[provider] = free
                 self._maybe_work.discard(provider)
         return wanted
+
+    def _ahead(self, provider: str, limit: int) -> int:
+        """How many slots of `provider` will free within `ahead_seconds`, at the rate of the last RATE_WINDOW_SECONDS."""
+        frees = self._frees[provider]
+        horizon = time.monotonic() - RATE_WINDOW_SECONDS
+        while frees and frees[0] < horizon:
+            frees.popleft()
+        return min(limit, int(len(frees) / RATE_WINDOW_SECONDS * self.ahead_seconds))
+
+    def _take_ready(self) -> list[Claim]:
+        claims = [claim for ready in self._ready.values() for claim in ready]
+        for ready in self._ready.values():
+            ready.clear()
+        return claims
 
     async def _record(self, claim: Claim, outcome: Outcome) -> bool:
         """Hand the outcome to the next round; True once written, False when the lease was no longer ours."""
@@ -242,8 +276,12 @@ class Worker:
     def _free_slot(self, run: Run) -> None:
         if run.holds_slot:
             run.holds_slot = False
-            self._running[run.claim.provider] -= 1
-            if run.claim.provider in self._maybe_work:
+            provider = run.claim.provider
+            self._running[provider] -= 1
+            self._frees[provider].append(time.monotonic())
+            if self._ready[provider] and not self._stopping:
+                self._start(self._ready[provider].popleft())  # claimed ahead for this moment
+            if provider in self._maybe_work:
                 self._wake.set()
 
     async def _outcome(self, claim: Claim, timing: Timing) -> Outcome:
@@ -287,16 +325,16 @@ class Worker:
         interval = self.core.settings.lease_seconds / 3
         while True:
             await asyncio.sleep(interval)
-            runs = dict(self._runs)
-            if not runs:
+            claims = [run.claim for run in self._runs.values()] + [c for ready in self._ready.values() for c in ready]
+            if not claims:
                 continue
             try:
-                tokens = {run.claim.lease_token for run in runs.values()}
+                tokens = {claim.lease_token for claim in claims}
                 held = await self._db(queue.renew_leases, tokens, lease_seconds=self.core.settings.lease_seconds)
             except Exception:
                 log.exception('worker %s could not renew its leases', self.name)
                 continue
-            for execution_id in runs.keys() - held:
+            for execution_id in {claim.id for claim in claims} - held:
                 self._abandon(execution_id)
 
     def _created(self, provider: str | None) -> None:
@@ -304,6 +342,11 @@ class Worker:
         self._wake.set()
 
     def _abandon(self, execution_id: str) -> None:
+        for ready in self._ready.values():
+            for claim in ready:
+                if claim.id == execution_id:
+                    ready.remove(claim)  # not started: dropping it is all there is to do
+                    return
         run = self._runs.get(execution_id)
         if run is not None and not run.finishing and run.task is not None:
             log.info('worker %s stops execution %s: cancelled or taken over', self.name, execution_id)
