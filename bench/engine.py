@@ -5,7 +5,8 @@ executions per second achieved beside the limit C/L, and the median and p99 of t
   queue-to-start: from the moment an execution could start (queued, and a slot free) to its provider call starting;
   finish-to-record: from its provider call returning to its outcome being committed (this no longer holds the slot).
 For scale it also runs the same N chats through the provider adapter alone (no queue, no database): the most the
-provider SDK lets these processes do on this machine.
+provider SDK lets these processes do on this machine; and as plain HTTP requests (aiohttp, no SDK): the floor this
+machine sets, with the fake LLM sharing its cores.
 The C slots are shared by P worker processes (one per core by default: one Python process runs on one core at a time;
 several worker processes on one database is how the engine scales, e.g. several `python main.py worker`). Each process
 is warmed up first (database opened, SDK client built), as a long-running worker is.
@@ -13,6 +14,7 @@ is warmed up first (database opened, SDK client built), as a long-running worker
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import resource
@@ -26,12 +28,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
 import sqlalchemy as sa
 
 from core.app import Core, build_core
 from core.engine.queue import FINISHED
 from core.engine.worker import Timing, Worker, event_loop_runner
 from core.providers.base import ChatRequest
+from core.providers.openai import chat_params
 from core.settings import Settings
 from data.tables import Execution, utcnow
 
@@ -69,9 +73,9 @@ def main(argv: list[str] | None = None) -> None:
         fake_cpu = process_cpu_seconds(fake_pid)
         started, results = run_processes(engine_process, settings, slots, until_finished=args.n)
         fake_cpu = process_cpu_seconds(fake_pid) - fake_cpu
-        sdk_started, sdk_results = run_processes(sdk_process, settings, slots, n=args.n)
-        sdk_rate = args.n / (max(r.ended for r in sdk_results) - sdk_started)
-        report(args, settings, started, results, fake_cpu, sdk_rate)
+        sdk_rate = baseline_rate(sdk_process, settings, slots, args.n)
+        http_rate = baseline_rate(http_process, settings, slots, args.n)
+        report(args, settings, started, results, fake_cpu, sdk_rate, http_rate)
 
 
 def queue_executions(settings: Settings, n: int) -> None:
@@ -125,6 +129,11 @@ def run_processes(target, settings: Settings, slots: list[int], *, n: int = 0, u
     return started, results
 
 
+def baseline_rate(target, settings: Settings, slots: list[int], n: int) -> float:
+    started, results = run_processes(target, settings, slots, n=n)
+    return n / (max(r.ended for r in results) - started)
+
+
 def engine_process(settings: Settings, concurrency: int, _share: int, go, stop, pipe) -> None:
     """A worker with `concurrency` slots, running from `go` until `stop`."""
 
@@ -162,6 +171,37 @@ def sdk_process(settings: Settings, concurrency: int, share: int, go, _stop, pip
     in_process(settings, concurrency, pipe, work)
 
 
+def http_process(settings: Settings, concurrency: int, share: int, go, _stop, pipe) -> None:
+    """The same chats as plain HTTP requests: `concurrency` loops, each streamed reply read line by line and parsed."""
+    url = f'{settings.env["OPENAI_BASE_URL"]}/chat/completions'
+    body = json.dumps(chat_params(ChatRequest(model=MODEL, messages=[{'role': 'user', 'content': 'question'}])))
+    headers = {'authorization': f'Bearer {settings.env["OPENAI_API_KEY"]}', 'content-type': 'application/json'}
+
+    async def work(_core: Core, result: ProcessResult) -> None:
+        async with aiohttp.ClientSession() as session:
+
+            async def chat() -> None:
+                async with session.post(url, data=body, headers=headers) as response:
+                    async for line in response.content:
+                        if line.startswith(b'data: {'):
+                            json.loads(line[6:])
+
+            await chat()
+            pipe.send('warm')
+            await asyncio.to_thread(go.wait)
+            left = [share]
+
+            async def chats() -> None:
+                while left[0] > 0:
+                    left[0] -= 1
+                    await chat()
+
+            await asyncio.gather(*(chats() for _ in range(concurrency)))
+            result.ended = time.perf_counter()
+
+    in_process(settings, concurrency, pipe, work)
+
+
 def in_process(settings: Settings, concurrency: int, pipe, work) -> None:
     settings = Settings.from_env({**settings.env, 'HYPERSIGIL_PROVIDER_CONCURRENCY': str(concurrency)})
     core = build_core(settings, migrate=False)
@@ -187,11 +227,13 @@ def wait_until_finished(settings: Settings, n: int) -> None:
     with engine.connect() as connection:
         while connection.execute(count).scalar_one() < n:
             connection.rollback()
-            time.sleep(0.05)
+            time.sleep(0.25)  # the figures come from the workers' own marks: this only ends the run, cheaply
     engine.dispose()
 
 
-def report(args, settings: Settings, started: float, results: list[ProcessResult], fake_cpu: float, sdk_rate: float) -> None:
+def report(
+    args, settings: Settings, started: float, results: list[ProcessResult], fake_cpu: float, sdk_rate: float, http_rate: float
+) -> None:
     timings = [t for result in results for t in result.timings]
     elapsed = max(t.recorded for t in timings) - started
     limit = args.concurrency / args.latency
@@ -207,8 +249,10 @@ def report(args, settings: Settings, started: float, results: list[ProcessResult
     print(f'  achieved       {achieved:7.1f} executions/s in {elapsed:.2f} s  -> {achieved / limit:.1%} of the limit')
     print(f'  limit C/L      {limit:7.1f} executions/s')
     print(
-        f'  SDK alone      {sdk_rate:7.1f} chats/s (no queue, no database)  -> the engine reaches {achieved / sdk_rate:.1%} of it'
+        f'  SDK alone      {sdk_rate:7.1f} chats/s (no queue, no database)  -> {sdk_rate / limit:.1%} of the limit; '
+        f'the engine reaches {achieved / sdk_rate:.1%} of it'
     )
+    print(f'  plain HTTP     {http_rate:7.1f} chats/s (aiohttp, no SDK)        -> {http_rate / limit:.1%} of the limit')
     for label, values in (('provider call', calls), ('queue-to-start', queue_to_start), ('finish-to-record', finish_to_record)):
         print(f'  {label:<16} median {statistics.median(values):6.1f} ms   p99 {percentile(values, 99):6.1f} ms')
     print(f'  CPU per execution: worker process(es) {cpu} ms; fake LLM {fake_cpu / len(timings) * 1000:.2f} ms')
