@@ -17,6 +17,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -244,7 +245,8 @@ def report(
     cpu = ', '.join(f'{r.cpu_seconds / max(1, len(r.timings)) * 1000:.2f}' for r in results)
     print(
         f'engine: {len(timings)} executions on {settings.database_url.split(":", 1)[0]}, latency {args.latency * 1000:g} ms, '
-        f'concurrency {args.concurrency} over {len(results)} worker process(es), {os.cpu_count()} cores'
+        f'concurrency {args.concurrency} over {len(results)} worker process(es), {os.cpu_count()} cores, '
+        f'Python {platform.python_version()}'
     )
     print(f'  achieved       {achieved:7.1f} executions/s in {elapsed:.2f} s  -> {achieved / limit:.1%} of the limit')
     print(f'  limit C/L      {limit:7.1f} executions/s')
