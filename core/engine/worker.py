@@ -97,6 +97,7 @@ class Worker:
 
     async def start(self) -> None:
         """Recover expired leases, then run until stop()."""
+        await asyncio.to_thread(self.core.registry.load_adapters)  # seconds of SDK imports, not on the first run
         subscription = await self._stack.enter_async_context(self.core.bus.subscribe(kinds=frozenset({'created', 'status'})))
         await self._recover()
         self._wake.set()  # a first round at once: rows may have waited while no worker ran

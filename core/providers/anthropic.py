@@ -4,6 +4,7 @@ import anthropic
 
 from core.providers import content
 from core.providers.base import ChatRequest, ChatResult, FileInput, OnDelta, ProviderError
+from core.providers.catalog import CATALOG
 from core.providers.clients import PerLoop
 from core.providers.deltas import emit
 from core.providers.failures import missing_key_error, sdk_errors
@@ -17,8 +18,8 @@ LIST_TIMEOUT = 15.0
 
 class AnthropicAdapter:
     name = 'anthropic'
-    supported_options = frozenset(_OPTION_NAMES)
-    file_types = content.IMAGE_TYPES | {content.PDF_TYPE} | content.TEXT_TYPES
+    supported_options = CATALOG['anthropic'].supported_options
+    file_types = CATALOG['anthropic'].file_types
 
     def __init__(self, *, api_key: str | None, base_url: str | None) -> None:
         self.base_url = base_url

@@ -7,6 +7,7 @@ from core.providers.base import FileInput
 IMAGE_TYPES = frozenset({'image/png', 'image/jpeg', 'image/gif', 'image/webp'})
 PDF_TYPE = 'application/pdf'
 TEXT_TYPES = frozenset({'text/plain', 'text/markdown', 'text/csv', 'application/json'})
+OLLAMA_IMAGE_TYPES = frozenset({'image/png', 'image/jpeg'})  # what Ollama's vision models read
 
 
 def b64(file: FileInput) -> str:

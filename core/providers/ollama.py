@@ -9,6 +9,7 @@ import ollama
 
 from core.providers import content
 from core.providers.base import ChatRequest, ChatResult, FileInput, OnDelta, ProviderError
+from core.providers.catalog import CATALOG
 from core.providers.clients import PerLoop
 from core.providers.deltas import emit
 from core.providers.failures import (
@@ -24,15 +25,14 @@ LABEL = 'Ollama'
 DEFAULT_HOST = 'http://127.0.0.1:11434'
 _OPTION_NAMES = {'temperature': 'temperature', 'topP': 'top_p', 'topK': 'top_k'}
 LIST_TIMEOUT = 15.0
-_IMAGE_TYPES = frozenset({'image/png', 'image/jpeg'})
 # the ollama client drops response headers from its errors; a response hook keeps Retry-After for this task
 _last_error_headers: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar('ollama_error_headers', default=None)
 
 
 class OllamaAdapter:
     name = 'ollama'
-    supported_options = frozenset(_OPTION_NAMES)
-    file_types = _IMAGE_TYPES | content.TEXT_TYPES
+    supported_options = CATALOG['ollama'].supported_options
+    file_types = CATALOG['ollama'].file_types
 
     def __init__(self, *, api_key: str | None, base_url: str | None) -> None:
         self.base_url = base_url or DEFAULT_HOST
@@ -100,7 +100,7 @@ def _messages(messages: list[dict], file: FileInput | None) -> list[dict]:
     if file is None:
         return result
     index = content.last_user_index(result)
-    if file.content_type in _IMAGE_TYPES:
+    if file.content_type in content.OLLAMA_IMAGE_TYPES:
         result[index] = {**result[index], 'images': [content.b64(file)]}
     elif file.content_type in content.TEXT_TYPES:
         result[index] = {**result[index], 'content': f'{result[index]["content"]}\n\n{content.inline_text(file)}'.strip()}

@@ -6,14 +6,11 @@ import sqlalchemy as sa
 
 from core import credentials
 from core.errors import Invalid
-from core.providers.anthropic import AnthropicAdapter
 from core.providers.base import ProviderAdapter
-from core.providers.ollama import OllamaAdapter
-from core.providers.openai import OpenAIAdapter
+from core.providers.catalog import CATALOG, adapter_class
 from core.secrets import SecretBox
 from core.settings import PROVIDERS, Settings
 
-ADAPTERS = {'openai': OpenAIAdapter, 'anthropic': AnthropicAdapter, 'ollama': OllamaAdapter}
 CREDENTIALS_TTL = 10.0  # other processes may save credentials; look again this often
 
 
@@ -35,7 +32,7 @@ class ProviderRegistry:
         if adapter is None:
             for stale in [k for k in self._adapters if k[0] == provider]:
                 del self._adapters[stale]
-            adapter = self._adapters[key] = ADAPTERS[provider](api_key=key[1], base_url=key[2])
+            adapter = self._adapters[key] = adapter_class(provider)(api_key=key[1], base_url=key[2])
         return adapter
 
     async def models(self, provider: str, *, refresh: bool = False) -> list[str]:
@@ -50,11 +47,16 @@ class ProviderRegistry:
 
     def supported_options(self, provider: str) -> frozenset[str]:
         self._check(provider)
-        return ADAPTERS[provider].supported_options
+        return CATALOG[provider].supported_options
 
     def file_types(self, provider: str) -> frozenset[str]:
         self._check(provider)
-        return ADAPTERS[provider].file_types
+        return CATALOG[provider].file_types
+
+    def load_adapters(self) -> None:
+        """Import every provider's SDK now (a worker does as it starts, so its first run does not wait for one)."""
+        for provider in self.names:
+            adapter_class(provider)
 
     def invalidate(self, provider: str | None = None) -> None:
         """Forget cached credentials, clients and models (all providers, or one), e.g. after credentials change."""
@@ -78,5 +80,5 @@ class ProviderRegistry:
         return resolved
 
     def _check(self, provider: str) -> None:
-        if provider not in ADAPTERS:
+        if provider not in CATALOG:
             raise Invalid('provider', f'unknown provider {provider!r}; choose one of {", ".join(self.names)}')

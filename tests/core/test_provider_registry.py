@@ -1,6 +1,9 @@
 """The provider registry: adapters per provider with current credentials, and model lists behind a TTL cache."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +12,8 @@ from core.errors import Invalid
 from core.permissions import Actor
 from core.providers.base import ChatRequest, ProviderError
 from core.providers.registry import ProviderRegistry
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def model_listings(fake_llm, provider: str) -> int:
@@ -23,6 +28,41 @@ def test_the_registry_knows_three_providers_and_their_options(core):
     assert 'image/png' in core.registry.file_types('openai')
     assert 'application/pdf' in core.registry.file_types('anthropic')
     assert 'application/pdf' not in core.registry.file_types('ollama')
+
+
+@pytest.mark.parametrize('provider', ['openai', 'anthropic', 'ollama'])
+def test_each_adapter_maps_exactly_the_options_the_registry_lists(core, provider):
+    adapter = core.registry.adapter(provider)
+    module = sys.modules[type(adapter).__module__]
+    assert set(module._OPTION_NAMES) == core.registry.supported_options(provider) == adapter.supported_options
+
+
+SDKS_IMPORTED = 'print(sorted(m for m in ("openai", "anthropic", "ollama") if m in sys.modules))'
+A_WORKER_STARTS = """
+import asyncio, tempfile
+from core.app import build_core
+from core.engine.worker import Worker
+from core.settings import Settings
+
+core = build_core(Settings.from_env({'HYPERSIGIL_DATA_DIR': tempfile.mkdtemp(), 'HYPERSIGIL_SECRET_KEY': 'k'}))
+
+async def start_and_stop():
+    worker = Worker(core)
+    await worker.start()
+    await worker.stop()
+
+asyncio.run(start_and_stop())
+"""
+
+
+def python(code: str) -> str:
+    return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+
+
+def test_the_sdks_are_imported_when_a_worker_starts_and_not_before():
+    """They take seconds to import: a CLI command, or a web process without workers, must not wait for them."""
+    assert python(f'import sys, main, core.app, core.engine.worker, api.app\n{SDKS_IMPORTED}') == '[]'
+    assert python(f'import sys\n{A_WORKER_STARTS}\n{SDKS_IMPORTED}') == "['anthropic', 'ollama', 'openai']"
 
 
 def test_an_unknown_provider_is_invalid(core):
