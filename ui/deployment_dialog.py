@@ -11,6 +11,7 @@ from core.permissions import Actor
 from core.providers.base import ProviderError
 from data.tables import Deployment
 from ui import feedback
+from ui.format import provider_name
 from ui.option_inputs import OptionInputs
 
 LATEST = 'latest'
@@ -31,9 +32,8 @@ class DeploymentDialog:
             self.name_help = ui.label().classes('text-xs text-slate-500 -mt-1')
             self.prompt = ui.select({}, label='Prompt', on_change=self._prompt_chosen, with_input=True).mark('prompt')
             self.version = ui.select({LATEST: 'latest'}, value=LATEST, label='Prompt version').mark('prompt-version')
-            self.provider = ui.select(list(core.registry.names), label='Provider', on_change=self._provider_chosen).mark(
-                'provider'
-            )
+            providers = {name: provider_name(name) for name in core.registry.names}
+            self.provider = ui.select(providers, label='Provider', on_change=self._provider_chosen).mark('provider')
             for field in (self.prompt, self.version, self.provider):
                 field.classes('w-full')
             with ui.row().classes('w-full items-center no-wrap'):

@@ -66,7 +66,7 @@ def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(serv
     page.click('New deployment')
     page.type('Name', 'support-bot')
     page.choose('Prompt', 'Helpdesk')
-    page.choose('Provider', 'openai')
+    page.choose('Provider', 'OpenAI')
     page.choose('Model', 'gpt-4o-mini')
     page.click('Save')
     page.see('Try it')

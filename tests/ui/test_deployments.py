@@ -14,7 +14,7 @@ async def test_create_a_deployment_through_the_dialog_with_models_from_the_provi
     user.find('New deployment').click()
     user.find(marker='deployment-name').type('support-bot')
     choose(user, 'prompt', 'Helpdesk')
-    choose(user, 'provider', 'openai')
+    choose(user, 'provider', 'OpenAI')
     await models_loaded(user)
     choose(user, 'model', 'gpt-4o-mini')
     user.find(marker='temperature').type('0.3')
@@ -31,7 +31,7 @@ async def test_an_invalid_name_is_shown_next_to_the_field_and_nothing_is_saved(u
     user.find('New deployment').click()
     user.find(marker='deployment-name').type('Support Bot!')
     choose(user, 'prompt', 'Helpdesk')
-    choose(user, 'provider', 'openai')
+    choose(user, 'provider', 'OpenAI')
     await models_loaded(user)
     choose(user, 'model', 'gpt-4o-mini')
     user.find(marker='save-deployment').click()
@@ -44,17 +44,17 @@ async def test_the_model_list_says_why_when_the_provider_fails(user: User, seed,
     fake_llm.fail(500, on='models', provider='anthropic', message='upstream is down')
     await signed_in(user, seed)
     user.find('New deployment').click()
-    choose(user, 'provider', 'anthropic')
+    choose(user, 'provider', 'Anthropic')
     await user.should_see('Could not list anthropic models', retries=SLOW)
 
 
 async def test_options_the_provider_does_not_support_are_hidden(user: User, seed) -> None:
     await signed_in(user, seed)
     user.find('New deployment').click()
-    choose(user, 'provider', 'openai')
+    choose(user, 'provider', 'OpenAI')
     await user.should_see(marker='topP', retries=SLOW)
     await user.should_not_see(marker='topK')
-    choose(user, 'provider', 'ollama')
+    choose(user, 'provider', 'Ollama')
     await user.should_see(marker='topK', retries=SLOW)
 
 
