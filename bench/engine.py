@@ -143,9 +143,11 @@ def engine_process(settings: Settings, concurrency: int, _share: int, go, stop, 
         await warm_up(core)
         pipe.send('warm')
         await asyncio.to_thread(go.wait)
+        cpu = cpu_seconds()  # from the start, as the warm-up is not part of the run
         await worker.start()
         await asyncio.to_thread(stop.wait)
         await worker.stop()
+        result.cpu_seconds = cpu_seconds() - cpu
         result.timings = worker.timings
 
     in_process(settings, concurrency, pipe, work)
@@ -156,18 +158,8 @@ def sdk_process(settings: Settings, concurrency: int, share: int, go, _stop, pip
 
     async def work(core: Core, result: ProcessResult) -> None:
         adapter = core.registry.adapter('openai')
-        await warm_up(core)
-        pipe.send('warm')
-        await asyncio.to_thread(go.wait)
-        left = [share]
-
-        async def chats() -> None:
-            while left[0] > 0:
-                left[0] -= 1
-                await adapter.chat(ChatRequest(model=MODEL, messages=[{'role': 'user', 'content': 'question'}]), lambda _: None)
-
-        await asyncio.gather(*(chats() for _ in range(concurrency)))
-        result.ended = time.perf_counter()
+        request = ChatRequest(model=MODEL, messages=[{'role': 'user', 'content': 'question'}])
+        await chat_loops(lambda: adapter.chat(request, lambda _: None), concurrency, share, go, pipe, result)
 
     in_process(settings, concurrency, pipe, work)
 
@@ -187,36 +179,41 @@ def http_process(settings: Settings, concurrency: int, share: int, go, _stop, pi
                         if line.startswith(b'data: {'):
                             json.loads(line[6:])
 
-            await chat()
-            pipe.send('warm')
-            await asyncio.to_thread(go.wait)
-            left = [share]
-
-            async def chats() -> None:
-                while left[0] > 0:
-                    left[0] -= 1
-                    await chat()
-
-            await asyncio.gather(*(chats() for _ in range(concurrency)))
-            result.ended = time.perf_counter()
+            await chat_loops(chat, concurrency, share, go, pipe, result)
 
     in_process(settings, concurrency, pipe, work)
+
+
+async def chat_loops(chat, concurrency: int, share: int, go, pipe, result: ProcessResult) -> None:
+    """A baseline's run: one chat to warm up, then from `go`, `concurrency` loops of chats until `share` are done."""
+    await chat()
+    pipe.send('warm')
+    await asyncio.to_thread(go.wait)
+    left = [share]
+
+    async def loop() -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            await chat()
+
+    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    result.ended = time.perf_counter()
 
 
 def in_process(settings: Settings, concurrency: int, pipe, work) -> None:
     settings = Settings.from_env({**settings.env, 'HYPERSIGIL_PROVIDER_CONCURRENCY': str(concurrency)})
     core = build_core(settings, migrate=False)
     result = ProcessResult(concurrency)
-    cpu = cpu_seconds()
     with event_loop_runner() as runner:
         runner.run(work(core, result))
-    result.cpu_seconds = cpu_seconds() - cpu
     pipe.send(result)
     core.engine.dispose()
 
 
 async def warm_up(core: Core) -> None:
-    """What a worker that has been running a while has done already: open the database, build the SDK client."""
+    """What a worker that has been running a while has done already: import the SDKs, open the database, build the
+    SDK client."""
+    core.registry.load_adapters()
     with core.engine.connect() as connection:
         connection.execute(sa.select(sa.func.count()).select_from(EXECUTION))
     await core.registry.adapter('openai').chat(ChatRequest(model=MODEL, messages=[{'role': 'user', 'content': 'warm up'}]))

@@ -325,9 +325,15 @@ def most_calls_at_once(fake_llm, *, latency: float) -> int:
     return max(sum(1 for other in arrivals if at - latency < other <= at) for at in arrivals)
 
 
-def running_rows(core) -> int:
-    with core.engine.connect() as connection:
-        return connection.execute(sa.select(sa.func.count()).where(EXECUTION.c.status == 'running')).scalar_one()
+async def most_running_while(core, busy) -> int:
+    """The most rows `running` at once in the table, sampled until `busy()` turns false."""
+    most = 0
+    count = sa.select(sa.func.count()).where(EXECUTION.c.status == 'running')
+    while busy():
+        with core.engine.connect() as connection:
+            most = max(most, connection.execute(count).scalar_one())
+        await asyncio.sleep(0.005)
+    return most
 
 
 async def test_under_load_a_worker_claims_a_little_ahead_but_calls_at_most_its_concurrency(core, fake_llm, start_worker):
@@ -335,10 +341,10 @@ async def test_under_load_a_worker_claims_a_little_ahead_but_calls_at_most_its_c
     fake_llm.latency = 0.02
     executions = [await run(core, deployment, f'question {i}') for i in range(80)]
     await start_worker(provider_concurrency={'openai': 2})
-    most_running = 0
-    while any(get_execution(core, SYSTEM, e.id).status in ('pending', 'running') for e in executions[-3:]):
-        most_running = max(most_running, running_rows(core))
-        await asyncio.sleep(0.005)
+    last = executions[-3:]
+    most_running = await most_running_while(
+        core, lambda: any(get_execution(core, SYSTEM, e.id).status in ('pending', 'running') for e in last)
+    )
     assert {(await finished(core, e)).status for e in executions} == {'completed'}
     assert 2 < most_running <= 4  # at most one more per slot is claimed ahead
     assert most_calls_at_once(fake_llm, latency=0.02) == 2
@@ -350,11 +356,8 @@ async def test_slow_calls_are_not_claimed_ahead(core, fake_llm, start_worker):
     fake_llm.latency = 0.15
     executions = [await run(core, deployment, f'question {i}') for i in range(4)]
     await start_worker(provider_concurrency={'openai': 1})
-    most_running = 0
-    while get_execution(core, SYSTEM, executions[-1].id).status != 'completed':
-        most_running = max(most_running, running_rows(core))
-        await asyncio.sleep(0.01)
-    assert most_running == 1
+    last = executions[-1]
+    assert await most_running_while(core, lambda: get_execution(core, SYSTEM, last.id).status != 'completed') == 1
 
 
 async def slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker):
