@@ -74,9 +74,9 @@ def main(argv: list[str] | None = None) -> None:
         fake_cpu = process_cpu_seconds(fake_pid)
         started, results = run_processes(engine_process, settings, slots, until_finished=args.n)
         fake_cpu = process_cpu_seconds(fake_pid) - fake_cpu
-        sdk_rate = baseline_rate(sdk_process, settings, slots, args.n)
-        http_rate = baseline_rate(http_process, settings, slots, args.n)
-        report(args, settings, started, results, fake_cpu, sdk_rate, http_rate)
+        sdk = baseline(sdk_process, settings, slots, args.n)
+        http = baseline(http_process, settings, slots, args.n)
+        report(args, settings, started, results, fake_cpu, sdk, http)
 
 
 def queue_executions(settings: Settings, n: int) -> None:
@@ -130,9 +130,10 @@ def run_processes(target, settings: Settings, slots: list[int], *, n: int = 0, u
     return started, results
 
 
-def baseline_rate(target, settings: Settings, slots: list[int], n: int) -> float:
+def baseline(target, settings: Settings, slots: list[int], n: int) -> tuple[float, float]:
+    """(chats per second, ms of CPU per chat) of a baseline run."""
     started, results = run_processes(target, settings, slots, n=n)
-    return n / (max(r.ended for r in results) - started)
+    return n / (max(r.ended for r in results) - started), sum(r.cpu_seconds for r in results) / n * 1000
 
 
 def engine_process(settings: Settings, concurrency: int, _share: int, go, stop, pipe) -> None:
@@ -189,6 +190,7 @@ async def chat_loops(chat, concurrency: int, share: int, go, pipe, result: Proce
     await chat()
     pipe.send('warm')
     await asyncio.to_thread(go.wait)
+    cpu = cpu_seconds()
     left = [share]
 
     async def loop() -> None:
@@ -198,6 +200,7 @@ async def chat_loops(chat, concurrency: int, share: int, go, pipe, result: Proce
 
     await asyncio.gather(*(loop() for _ in range(concurrency)))
     result.ended = time.perf_counter()
+    result.cpu_seconds = cpu_seconds() - cpu
 
 
 def in_process(settings: Settings, concurrency: int, pipe, work) -> None:
@@ -230,8 +233,9 @@ def wait_until_finished(settings: Settings, n: int) -> None:
 
 
 def report(
-    args, settings: Settings, started: float, results: list[ProcessResult], fake_cpu: float, sdk_rate: float, http_rate: float
+    args, settings: Settings, started: float, results: list[ProcessResult], fake_cpu: float, sdk: tuple, http: tuple
 ) -> None:
+    (sdk_rate, sdk_cpu), (http_rate, http_cpu) = sdk, http
     timings = [t for result in results for t in result.timings]
     elapsed = max(t.recorded for t in timings) - started
     limit = args.concurrency / args.latency
@@ -255,6 +259,7 @@ def report(
     for label, values in (('provider call', calls), ('queue-to-start', queue_to_start), ('finish-to-record', finish_to_record)):
         print(f'  {label:<16} median {statistics.median(values):6.1f} ms   p99 {percentile(values, 99):6.1f} ms')
     print(f'  CPU per execution: worker process(es) {cpu} ms; fake LLM {fake_cpu / len(timings) * 1000:.2f} ms')
+    print(f'  CPU per chat:      SDK alone {sdk_cpu:.2f} ms; plain HTTP {http_cpu:.2f} ms')
 
 
 def start_delays(result: ProcessResult, started: float) -> list[float]:
