@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from nicegui import app, ui
+from nicegui import app, run, ui
 
 from core.settings import Settings
 
@@ -46,6 +46,8 @@ def serve(settings: Settings) -> None:
     pages.register(core)
     for number in range(settings.workers):
         run_in_app(Worker(core, name=f'web-{number + 1}'))
+    if not settings.workers:  # a worker imports the SDKs as it starts; without one, import them off the loop now
+        app.on_startup(lambda: run.io_bound(core.registry.load_adapters))
     app.on_shutdown(core.registry.aclose)  # after the workers: their calls are done
     app.on_shutdown(lambda: core.engine.dispose())
     ui.run(
