@@ -6,7 +6,7 @@ from nicegui import background_tasks, ui
 
 from core import deployments, prompts
 from core.app import Core
-from core.errors import DomainError, Invalid
+from core.errors import DomainError
 from core.permissions import Actor
 from core.providers.base import ProviderError
 from data.tables import Deployment
@@ -171,11 +171,8 @@ class DeploymentDialog:
                     feedback.success('Nothing changed')
                     return
                 saved = await deployments.update_deployment(self.core, self.actor, self.editing.id, changes=changes)
-        except Invalid as error:
-            feedback.show_invalid(self.fields, error)
-            return
         except DomainError as error:
-            feedback.failure(error)
+            feedback.show_error(self.fields, error)
             return
         self.dialog.close()
         feedback.success(f'Saved {saved.name} (revision {saved.revision})')

@@ -26,9 +26,9 @@ def message_of(error: Exception | str) -> str:
     return str(error)
 
 
-def show_invalid(fields: Mapping[str, ValidationElement], error: Invalid) -> None:
-    """Put core's message under the field it names (it clears when the value changes); else a toast."""
-    field = fields.get(error.field) or fields.get(error.field.split('.')[0])
+def show_error(fields: Mapping[str, ValidationElement], error: DomainError) -> None:
+    """Put an Invalid's message under the field it names (it clears when the value changes); anything else, a toast."""
+    field = (fields.get(error.field) or fields.get(error.field.split('.')[0])) if isinstance(error, Invalid) else None
     if field is None:
         failure(error)
     else:

@@ -69,7 +69,7 @@ class PromptEditor:
                     f'Saved as version {saved.version}' if changed else 'Saved (the content did not change, so no new version)'
                 )
         except Invalid as error:
-            feedback.show_invalid(self.fields, error)
+            feedback.show_error(self.fields, error)
             return
         except Conflict as error:
             self.name.error = error.message

@@ -4,7 +4,7 @@ from nicegui import ui
 
 from core import executions, files
 from core.app import Core
-from core.errors import DomainError, Invalid
+from core.errors import DomainError
 from core.permissions import Actor
 from data.tables import Deployment, Execution
 from ui import feedback, format
@@ -61,11 +61,8 @@ class TryIt:
                         file_id=self.file.value or None,
                         origin='ui',
                     )
-                except Invalid as error:
-                    feedback.show_invalid(self.fields, error)
-                    return
                 except DomainError as error:
-                    feedback.failure(error)
+                    feedback.show_error(self.fields, error)
                     return
                 self._show_status(execution)
                 await self._stream(subscription, execution)

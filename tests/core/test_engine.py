@@ -9,66 +9,17 @@ import pytest
 import sqlalchemy as sa
 
 from core.app import build_core
-from core.deployments import create_deployment
-from core.engine.backoff import Backoff
 from core.engine.cancel import cancel_execution
 from core.engine.queue import EXECUTION
-from core.engine.worker import AHEAD_SECONDS, Worker, wait_for_execution
+from core.engine.worker import wait_for_execution
 from core.errors import Conflict, Forbidden, NotFound
 from core.executions import get_execution, run_deployment
 from core.files import delete_file, upload_file
 from core.permissions import Actor
-from core.prompts import create_prompt
-from data.tables import Execution, utcnow
+from data.tables import utcnow
+from tests.core.engine_helpers import SYSTEM, deploy, finished, run
 
-SYSTEM = Actor.system()
-FAST = Backoff(base=0.01, cap=0.05)
 SAMPLING = {'temperature': 0.3, 'topP': 0.9, 'topK': 40}
-
-
-@pytest.fixture
-async def start_worker(core):
-    """Start a worker after adjusting the core's settings (e.g. start_worker(max_attempts=2))."""
-    workers: list[Worker] = []
-
-    async def start(*, poll_seconds: float = 0.2, ahead_seconds: float = AHEAD_SECONDS, **changes) -> Worker:
-        if changes:
-            core.settings = replace(core.settings, **changes)
-        worker = Worker(core, backoff=FAST, poll_seconds=poll_seconds, ahead_seconds=ahead_seconds)
-        await worker.start()
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
-        await worker.stop(grace=1)
-
-
-async def deploy(
-    core,
-    *,
-    provider: str = 'openai',
-    model: str = 'gpt-4o-mini',
-    options: dict | None = None,
-    response_schema: dict | None = None,
-    accepts_file: bool = False,
-    name: str = 'support-bot',
-):
-    template = 'You answer support questions briefly.'
-    prompt = create_prompt(
-        core, SYSTEM, name=f'{name}-prompt', template=template, response_schema=response_schema, accepts_file=accepts_file
-    )
-    return await create_deployment(core, SYSTEM, name=name, prompt_id=prompt.id, provider=provider, model=model, options=options)
-
-
-async def run(core, deployment, user_input: str = 'Where is my order?') -> Execution:
-    return await run_deployment(core, SYSTEM, deployment.name, user_input=user_input)
-
-
-async def finished(core, execution: Execution, timeout: float = 5.0) -> Execution:
-    done = await wait_for_execution(core, execution.id, timeout)
-    assert done.status in ('completed', 'failed', 'cancelled'), f'still {done.status} after {timeout}s'
-    return done
 
 
 @pytest.mark.parametrize(
@@ -308,97 +259,6 @@ async def test_cancelling_needs_the_executions_write_permission(core):
     with pytest.raises(Forbidden):
         cancel_execution(core, viewer, execution.id)
     assert get_execution(core, SYSTEM, execution.id).status == 'pending'
-
-
-async def test_each_provider_runs_at_most_its_concurrency_at_once(core, fake_llm, start_worker):
-    deployment = await deploy(core)
-    fake_llm.latency = 0.2
-    await start_worker(provider_concurrency={'openai': 2})
-    executions = [await run(core, deployment, f'question {i}') for i in range(6)]
-    assert {(await finished(core, e)).status for e in executions} == {'completed'}
-    assert most_calls_at_once(fake_llm, latency=0.2) == 2
-
-
-def most_calls_at_once(fake_llm, *, latency: float) -> int:
-    """Each call lasts at least the latency: three arrivals within one latency would be three calls at once."""
-    arrivals = [call.at for call in fake_llm.chat_requests()]
-    return max(sum(1 for other in arrivals if at - latency < other <= at) for at in arrivals)
-
-
-async def most_running_while(core, busy) -> int:
-    """The most rows `running` at once in the table, sampled until `busy()` turns false."""
-    most = 0
-    count = sa.select(sa.func.count()).where(EXECUTION.c.status == 'running')
-    while busy():
-        with core.engine.connect() as connection:
-            most = max(most, connection.execute(count).scalar_one())
-        await asyncio.sleep(0.005)
-    return most
-
-
-async def test_under_load_a_worker_claims_a_little_ahead_but_calls_at_most_its_concurrency(core, fake_llm, start_worker):
-    deployment = await deploy(core)
-    fake_llm.latency = 0.02
-    executions = [await run(core, deployment, f'question {i}') for i in range(80)]
-    await start_worker(provider_concurrency={'openai': 2})
-    last = executions[-3:]
-    most_running = await most_running_while(
-        core, lambda: any(get_execution(core, SYSTEM, e.id).status in ('pending', 'running') for e in last)
-    )
-    assert {(await finished(core, e)).status for e in executions} == {'completed'}
-    assert 2 < most_running <= 4  # at most one more per slot is claimed ahead
-    assert most_calls_at_once(fake_llm, latency=0.02) == 2
-    assert len(fake_llm.chat_requests()) == 80  # each ran once
-
-
-async def test_slow_calls_are_not_claimed_ahead(core, fake_llm, start_worker):
-    deployment = await deploy(core)
-    fake_llm.latency = 0.15
-    executions = [await run(core, deployment, f'question {i}') for i in range(4)]
-    await start_worker(provider_concurrency={'openai': 1})
-    last = executions[-1]
-    assert await most_running_while(core, lambda: get_execution(core, SYSTEM, last.id).status != 'completed') == 1
-
-
-async def slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker):
-    """A worker with one slot, a call hanging in it, and the next execution claimed ahead (a third still pending)."""
-    deployment = await deploy(core)
-    worker = await start_worker(ahead_seconds=5.0, provider_concurrency={'openai': 1})  # one recent free is enough
-    await finished(core, await run(core, deployment, 'warm up'))
-    fake_llm.hang(30)
-    hanging = await run(core, deployment, 'hangs')
-    await fake_llm.wait_for_chats(2)
-    ahead, pending = [await run(core, deployment, f'queued {i}') for i in range(2)]
-    for _ in range(100):
-        if get_execution(core, SYSTEM, ahead.id).status == 'running':
-            break
-        await asyncio.sleep(0.01)
-    assert [get_execution(core, SYSTEM, e.id).status for e in (hanging, ahead, pending)] == ['running', 'running', 'pending']
-    assert len(fake_llm.chat_requests()) == 2  # claimed ahead is not called yet
-    return worker, hanging, ahead, pending
-
-
-async def test_an_execution_claimed_ahead_starts_when_the_slot_frees(core, fake_llm, start_worker):
-    _, hanging, ahead, pending = await slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker)
-    fake_llm.release()
-    assert [(await finished(core, e)).status for e in (hanging, ahead, pending)] == ['completed'] * 3
-    assert [call.body['messages'][-1]['content'] for call in fake_llm.chat_requests()][1:] == ['hangs', 'queued 0', 'queued 1']
-
-
-async def test_cancelling_an_execution_claimed_ahead_means_it_never_runs(core, fake_llm, start_worker):
-    _, hanging, ahead, pending = await slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker)
-    cancel_execution(core, SYSTEM, ahead.id)
-    fake_llm.release()
-    assert [(await finished(core, e)).status for e in (hanging, ahead, pending)] == ['completed', 'cancelled', 'completed']
-    assert 'queued 0' not in [call.body['messages'][-1]['content'] for call in fake_llm.chat_requests()]
-
-
-async def test_stopping_hands_back_what_was_claimed_ahead(core, fake_llm, start_worker):
-    worker, hanging, ahead, pending = await slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker)
-    await worker.stop(grace=0.1)
-    for execution in (hanging, ahead, pending):
-        handed_back = get_execution(core, SYSTEM, execution.id)
-        assert (handed_back.status, handed_back.attempts, handed_back.lease_token) == ('pending', 0, None)
 
 
 async def test_wait_for_execution_returns_the_execution_as_it_stands_at_the_timeout(core):

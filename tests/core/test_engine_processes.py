@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from core.engine.queue import FINISHED
 from core.permissions import Actor
 from data.tables import Execution, utcnow
-from tests.core.test_engine import deploy
+from tests.core.engine_helpers import deploy
 
 SYSTEM = Actor.system()
 ROOT = Path(__file__).resolve().parents[2]

@@ -55,7 +55,7 @@ def register(core: Core) -> None:
                         users.create_first_admin, core, email=email.value or '', password=password.value or ''
                     )
                 except Invalid as error:
-                    feedback.show_invalid(fields, error)
+                    feedback.show_error(fields, error)
                     return
                 except Conflict as error:
                     feedback.failure(error)

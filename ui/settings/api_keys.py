@@ -64,7 +64,7 @@ class ApiKeysPanel:
             if error.field == 'scopes':
                 self.scope_error.text = error.detail
             else:
-                feedback.show_invalid({'name': self.name, 'expiresDays': self.expires}, error)
+                feedback.show_error({'name': self.name, 'expiresDays': self.expires}, error)
             return
         except DomainError as error:
             feedback.failure(error)

@@ -4,7 +4,7 @@ from nicegui import ui
 
 from core import credentials
 from core.app import Core
-from core.errors import DomainError, Invalid
+from core.errors import DomainError
 from core.permissions import Actor
 from core.providers.base import ProviderError
 from ui import feedback
@@ -64,11 +64,8 @@ class ProviderCard:
                 api_key=self.api_key.value or None,
                 base_url=(self.base_url.value or '').strip(),
             )
-        except Invalid as error:
-            feedback.show_invalid({'baseUrl': self.base_url, 'apiKey': self.api_key}, error)
-            return
         except DomainError as error:
-            feedback.failure(error)
+            feedback.show_error({'baseUrl': self.base_url, 'apiKey': self.api_key}, error)
             return
         self.api_key.value = ''  # never shown again: only its last four characters
         feedback.success(f'Saved {self.provider} credentials')

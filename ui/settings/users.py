@@ -4,7 +4,7 @@ from nicegui import run, ui
 
 from core import users
 from core.app import Core
-from core.errors import DomainError, Invalid
+from core.errors import DomainError
 from core.permissions import ROLES, Actor
 from core.users import UserView
 from ui import feedback, format
@@ -54,11 +54,8 @@ class UsersPanel:
                 password=self.password.value or '',
                 role=self.role.value,
             )
-        except Invalid as error:
-            feedback.show_invalid(fields, error)
-            return
         except DomainError as error:
-            feedback.failure(error)
+            feedback.show_error(fields, error)
             return
         self.email.value = self.password.value = ''
         feedback.success(f'Added {user.email} as {user.role}')
