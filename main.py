@@ -49,7 +49,7 @@ def serve(settings: Settings) -> None:
     if not settings.workers:  # a worker imports the SDKs as it starts; without one, import them off the loop now
         app.on_startup(lambda: run.io_bound(core.registry.load_adapters))
     app.on_shutdown(core.registry.aclose)  # after the workers: their calls are done
-    app.on_shutdown(lambda: core.engine.dispose())
+    app.on_shutdown(lambda: core.db.dispose())
     ui.run(
         host=settings.host,
         port=settings.port,
@@ -95,7 +95,7 @@ def users_command(settings: Settings, args: list[str]) -> int:
         print(f'error: {error.message}', file=sys.stderr)
         return 1
     finally:
-        core.engine.dispose()
+        core.db.dispose()
     print(f'created {user.role} {user.email}')
     return 0
 
@@ -138,7 +138,7 @@ def keys_command(settings: Settings, args: list[str]) -> int:
         print(f'error: {error.message}', file=sys.stderr)
         return 1
     finally:
-        core.engine.dispose()
+        core.db.dispose()
     return 0
 
 

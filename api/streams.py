@@ -8,11 +8,12 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from api.schemas.executions import FINISHED, ExecutionPublic
+from api.schemas.executions import ExecutionPublic
 from core import executions
 from core.app import Core
 from core.events import Subscription
 from core.permissions import Actor
+from core.vocabulary import FINISHED
 
 POLL_SECONDS = 1.0  # a fallback re-read, for a worker in another process whose events never reach this bus
 KEEPALIVE_SECONDS = 15.0

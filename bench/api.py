@@ -132,7 +132,7 @@ def setup(settings: Settings, api_url: str) -> str:
     """An admin key (through core, on the server's database) and a deployment named 'bench' (through the API)."""
     core = build_core(settings, migrate=False)
     token = api_keys.create_api_key(core, Actor.system(), name='bench', scopes=['admin']).token
-    core.engine.dispose()
+    core.db.dispose()
     with httpx.Client(base_url=api_url, headers={'X-API-Key': token}, timeout=30) as client:
         prompt = client.post('/prompts', json={'name': 'bench', 'template': TEMPLATE}).raise_for_status().json()
         deployment = {'name': 'bench', 'promptId': prompt['id'], 'provider': 'openai', 'model': MODEL}

@@ -59,7 +59,7 @@ def main() -> None:
         try:
             run(core, options)
         finally:
-            core.engine.dispose()
+            core.db.dispose()
 
 
 def run(core: Core, options: argparse.Namespace) -> None:
@@ -67,7 +67,7 @@ def run(core: Core, options: argparse.Namespace) -> None:
     fill(core, deployments=options.deployments, prompts=options.prompts)
     filled = time.perf_counter() - started
     print(
-        f'{core.engine.dialect.name}: {options.deployments:,} deployments, {options.prompts} prompts, written in {filled:.1f} s'
+        f'{core.db.dialect.name}: {options.deployments:,} deployments, {options.prompts} prompts, written in {filled:.1f} s'
     )
     actor = Actor.user('bench', 'bench@example.com', 'viewer')
     print(f'{"request":42} {"rows":>5} {"total":>6} {"median ms":>10} {"p95 ms":>8} {"baseline ms":>12}')
@@ -139,7 +139,7 @@ def fill(core: Core, *, deployments: int, prompts: int) -> None:
             (DeploymentRevision, revision_rows),
         ):
             session.execute(sa.insert(table), rows)
-    with core.engine.connect() as connection:
+    with core.db.connect() as connection:
         connection.exec_driver_sql('ANALYZE')
 
 

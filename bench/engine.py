@@ -33,11 +33,11 @@ import aiohttp
 import sqlalchemy as sa
 
 from core.app import Core, build_core
-from core.engine.queue import FINISHED
 from core.engine.worker import Timing, Worker, event_loop_runner
 from core.providers.base import ChatRequest
 from core.providers.openai import chat_params
 from core.settings import Settings
+from core.vocabulary import FINISHED
 from data.tables import Execution, utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,11 +98,11 @@ def queue_executions(settings: Settings, n: int) -> None:
         }
         for i in range(n)
     ]
-    with core.engine.begin() as connection:
+    with core.db.begin() as connection:
         connection.execute(sa.delete(EXECUTION).where(EXECUTION.c.status.in_(('pending', 'running'))))
         connection.execute(sa.delete(EXECUTION).where(EXECUTION.c.id.in_([r['id'] for r in rows])))
         connection.execute(sa.insert(EXECUTION), rows)
-    core.engine.dispose()
+    core.db.dispose()
 
 
 def run_processes(target, settings: Settings, slots: list[int], *, n: int = 0, until_finished: int = 0):
@@ -210,14 +210,14 @@ def in_process(settings: Settings, concurrency: int, pipe, work) -> None:
     with event_loop_runner() as runner:
         runner.run(work(core, result))
     pipe.send(result)
-    core.engine.dispose()
+    core.db.dispose()
 
 
 async def warm_up(core: Core) -> None:
     """What a worker that has been running a while has done already: import the SDKs, open the database, build the
     SDK client."""
     core.registry.load_adapters()
-    with core.engine.connect() as connection:
+    with core.db.connect() as connection:
         connection.execute(sa.select(sa.func.count()).select_from(EXECUTION))
     await core.registry.adapter('openai').chat(ChatRequest(model=MODEL, messages=[{'role': 'user', 'content': 'warm up'}]))
 

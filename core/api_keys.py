@@ -97,7 +97,7 @@ def verify(core: Core, token: str) -> tuple[Actor, bool]:
     if not token.startswith(TOKEN_PREFIX) or len(token) < len(TOKEN_PREFIX) + LOOKUP_CHARS:
         raise Unauthorized('invalid API key')
     prefix = token[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + LOOKUP_CHARS]
-    with core.engine.connect() as connection:  # a plain row, no ORM: this runs on every request
+    with core.db.connect() as connection:  # a plain row, no ORM: this runs on every request
         row = connection.execute(_BY_PREFIX, {'prefix': prefix}).first()
     if row is None or not core.box.mac_matches(token, row.key_hash):
         raise Unauthorized('invalid API key')

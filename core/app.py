@@ -18,22 +18,22 @@ from data.migrate import upgrade
 @dataclass
 class Core:
     settings: Settings
-    engine: sa.Engine
+    db: sa.Engine  # the SQLAlchemy engine (core.engine is the execution engine package)
     box: SecretBox
     registry: ProviderRegistry
     bus: EventBus = field(default_factory=EventBus)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with session_scope(self.engine) as session:
+        with session_scope(self.db) as session:
             yield session
 
 
 def build_core(settings: Settings, *, migrate: bool = True) -> Core:
-    engine = make_engine(settings.database_url)
+    db = make_engine(settings.database_url)
     if settings.database_url.startswith('sqlite'):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate:
-        upgrade(engine)
+        upgrade(db)
     box = SecretBox(load_secret_key(settings))
-    return Core(settings=settings, engine=engine, box=box, registry=ProviderRegistry(settings=settings, engine=engine, box=box))
+    return Core(settings=settings, db=db, box=box, registry=ProviderRegistry(settings=settings, db=db, box=box))

@@ -1,25 +1,13 @@
 """Provider credentials: saved in the database (API key encrypted), else taken from the environment."""
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
+from core.app import Core
 from core.errors import Invalid
 from core.permissions import Actor
-from core.secrets import SecretBox
-from core.settings import PROVIDERS, Settings
-from data.db import session_scope
+from core.providers.credential_source import lookup
+from core.settings import PROVIDERS
 from data.tables import ProviderCredential, utcnow
-
-if TYPE_CHECKING:
-    from core.app import Core
-
-ENV_NAMES = {  # provider -> (api key variable, base URL variable)
-    'openai': ('OPENAI_API_KEY', 'OPENAI_BASE_URL'),
-    'anthropic': ('ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'),
-    'ollama': (None, 'OLLAMA_HOST'),
-}
 
 
 @dataclass(frozen=True)
@@ -34,7 +22,7 @@ class CredentialInfo:
 
 
 def save_credential(
-    core: 'Core', actor: Actor, *, provider: str, api_key: str | None = None, base_url: str | None = None
+    core: Core, actor: Actor, *, provider: str, api_key: str | None = None, base_url: str | None = None
 ) -> CredentialInfo:
     """Store a provider's key and/or base URL; None keeps the saved value, '' clears it."""
     actor.require('admin')
@@ -56,7 +44,7 @@ def save_credential(
     return credential_info(core, actor, provider)
 
 
-def delete_credential(core: 'Core', actor: Actor, provider: str) -> None:
+def delete_credential(core: Core, actor: Actor, provider: str) -> None:
     """Forget what the database holds; the environment applies again."""
     actor.require('admin')
     _check_provider(provider)
@@ -67,33 +55,12 @@ def delete_credential(core: 'Core', actor: Actor, provider: str) -> None:
     core.registry.invalidate(provider)
 
 
-def credential_info(core: 'Core', actor: Actor, provider: str) -> CredentialInfo:
+def credential_info(core: Core, actor: Actor, provider: str) -> CredentialInfo:
     actor.require('deployments:read')
     _check_provider(provider)
-    api_key, base_url, source = _lookup(core.settings, core.engine, core.box, provider)
+    api_key, base_url, source = lookup(core.settings, core.db, core.box, provider)
     hint = f'…{api_key[-4:]}' if api_key and len(api_key) >= 8 else ('…' if api_key else None)
     return CredentialInfo(provider, bool(api_key), hint, base_url, source)
-
-
-def resolve(settings: Settings, engine: sa.Engine, box: SecretBox, provider: str) -> tuple[str | None, str | None]:
-    """(api key, base URL) for a provider: each value from the database when saved there, else from the environment."""
-    api_key, base_url, _source = _lookup(settings, engine, box, provider)
-    return api_key, base_url
-
-
-def _lookup(settings: Settings, engine: sa.Engine, box: SecretBox, provider: str) -> tuple[str | None, str | None, str]:
-    key_env, url_env = ENV_NAMES[provider]
-    env_key = settings.env.get(key_env) or None if key_env else None
-    env_url = settings.env.get(url_env) or None
-    with session_scope(engine) as session:
-        row = session.get(ProviderCredential, provider)
-        saved_key = box.decrypt(row.api_key_encrypted) if row and row.api_key_encrypted else None
-        saved_url = row.base_url if row else None
-    if saved_key or saved_url:
-        return saved_key or env_key, saved_url or env_url, 'database'
-    if env_key or env_url:
-        return env_key, env_url, 'environment'
-    return None, None, 'none'
 
 
 def _check_provider(provider: str) -> None:

@@ -33,7 +33,7 @@ CONFIG_FIELDS = (
     ('model', 'model'),
     ('options', 'options'),
 )
-CHANGEABLE = ('name', *(attribute for attribute, _ in CONFIG_FIELDS))
+CHANGEABLE = tuple(attribute for attribute, _ in CONFIG_FIELDS)
 
 
 async def create_deployment(
@@ -59,7 +59,7 @@ async def update_deployment(core: Core, actor: Actor, ref: str, *, changes: dict
     """Change any field but the name; a real change writes a new revision, an unchanged config writes nothing."""
     actor.require('deployments:write')
     for key in changes:
-        if key not in CHANGEABLE:
+        if key not in CHANGEABLE and key != 'name':  # a name that differs is refused below, as immutable
             raise Invalid(_camel(key), 'cannot be changed')
     current = await asyncio.to_thread(_load, core, ref)
     if 'name' in changes and changes['name'] != current.name:

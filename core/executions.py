@@ -1,6 +1,7 @@
 """Executions from a deployment: checked, rendered and stored as a pending snapshot that wakes a worker."""
 
 import asyncio
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,10 +15,8 @@ from core.permissions import Actor
 from core.refs import looks_like_uuid
 from core.templates import build_messages
 from data.db import is_sqlite
-from data.tables import Deployment, Execution, Prompt, PromptVersion, StoredFile, new_id, utcnow
+from data.tables import Deployment, Execution, ExecutionStatus, Origin, Prompt, PromptVersion, StoredFile, new_id, utcnow
 
-STATUSES = ('pending', 'running', 'completed', 'failed', 'cancelled')
-ORIGINS = ('ui', 'api')
 MAX_TRACE_ID = 200
 EXECUTION = Execution.__table__
 
@@ -31,19 +30,18 @@ async def run_deployment(
     options: dict | None = None,
     trace_id: str | None = None,
     file_id: str | None = None,
-    origin: str = 'api',
+    origin: str = Origin.API,
 ) -> Execution:
     """Queue one run of a deployment and wake a worker; the Execution comes back pending."""
     actor.require('deployments:run')
     if not isinstance(user_input, str) or not user_input.strip():
         raise Invalid('userInput', 'must not be empty')
     trace_id = _check_trace_id(trace_id)
-    if origin not in ORIGINS:
-        raise Invalid('origin', f'must be one of {", ".join(ORIGINS)}')
+    _check_choice('origin', origin, Origin)
     if file_id is not None and not isinstance(file_id, str):
         raise Invalid('fileId', 'must be a file id')
     request = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
-    if is_sqlite(core.engine):
+    if is_sqlite(core.db):
         # SQLite statements take tens of microseconds: under load a hop to a thread costs more (waiting for the GIL)
         execution = _create(core, actor, ref, request)
     else:  # PostgreSQL waits on the network, and a writer may wait on a lock: not on the event loop
@@ -81,14 +79,12 @@ def list_executions(
         column = Execution.deployment_id if looks_like_uuid(deployment) else Execution.deployment_name
         statement = statement.where(column == deployment)
     if status is not None:
-        if status not in STATUSES:
-            raise Invalid('status', f'must be one of {", ".join(STATUSES)}')
+        _check_choice('status', status, ExecutionStatus)
         statement = statement.where(Execution.status == status)
     if trace_id:
         statement = statement.where(Execution.trace_id == trace_id)
     if origin is not None:
-        if origin not in ORIGINS:
-            raise Invalid('origin', f'must be one of {", ".join(ORIGINS)}')
+        _check_choice('origin', origin, Origin)
         statement = statement.where(Execution.origin == origin)
     statement = statement.order_by(Execution.created_at.desc(), Execution.id.desc())
     with core.session() as session:
@@ -97,7 +93,7 @@ def list_executions(
 
 def _create(core: Core, actor: Actor, ref: str, request: dict[str, Any]) -> Execution:
     # Core statements, not the ORM: this runs once per run, and a session's unit of work costs more than the SQL
-    with core.engine.begin() as connection:
+    with core.db.begin() as connection:
         target = connection.execute(_RUN_TARGET[looks_like_uuid(ref)], {'ref': ref}).one_or_none()
         if target is None:
             raise NotFound(f'no deployment {ref!r}')
@@ -108,7 +104,7 @@ def _create(core: Core, actor: Actor, ref: str, request: dict[str, Any]) -> Exec
         messages = build_messages(target.template, request['user_input'], input_schema=target.input_schema)
         row = {column.name: None for column in EXECUTION.c} | {
             'id': new_id(),
-            'status': 'pending',
+            'status': ExecutionStatus.PENDING,
             'deployment_id': target.id,
             'deployment_name': target.name,
             'revision': target.revision,
@@ -169,6 +165,11 @@ def _check_file(connection: sa.Connection, core: Core, target: sa.Row, file_id: 
     content_type = content_type.split(';')[0].strip().lower()
     if content_type not in core.registry.file_types(target.provider):
         raise Invalid('fileId', f'{target.provider} does not accept {content_type} files')
+
+
+def _check_choice(field: str, value: Any, choices: type[StrEnum]) -> None:
+    if value not in set(choices):
+        raise Invalid(field, f'must be one of {", ".join(choices)}')
 
 
 def _check_trace_id(trace_id: Any) -> str | None:

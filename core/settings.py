@@ -5,7 +5,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROVIDERS = ('openai', 'anthropic', 'ollama')
+from data.tables import Provider
+
+PROVIDERS = tuple(provider.value for provider in Provider)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,6 +78,39 @@ class DeploymentRevision(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class Provider(StrEnum):
+    """The providers a deployment can run on (deployment.provider, execution.provider, provider_credential.provider)."""
+
+    OPENAI = 'openai'
+    ANTHROPIC = 'anthropic'
+    OLLAMA = 'ollama'
+
+
+class ExecutionStatus(StrEnum):
+    """pending -> running -> completed | failed | cancelled."""
+
+    PENDING = 'pending'
+    RUNNING = 'running'
+    COMPLETED = 'completed'
+    FAILED = 'failed'
+    CANCELLED = 'cancelled'
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED
+
+
+FINISHED = frozenset({ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED})
+UNFINISHED = frozenset({ExecutionStatus.PENDING, ExecutionStatus.RUNNING})
+
+
+class Origin(StrEnum):
+    """Who asked for an execution: the dashboard or the API."""
+
+    UI = 'ui'
+    API = 'api'
+
+
 class Execution(SQLModel, table=True):
     """One run: a snapshot of what ran, its status, and the queue/lease columns the engine uses."""
 
@@ -87,7 +121,7 @@ class Execution(SQLModel, table=True):
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    status: str = Field(default='pending', max_length=20)
+    status: str = Field(default=ExecutionStatus.PENDING, max_length=20)  # an ExecutionStatus
     # snapshot (no foreign keys: an execution outlives its deployment and prompt)
     deployment_id: str | None = Field(default=None, max_length=36)
     deployment_name: str | None = Field(default=None, max_length=100)
@@ -102,7 +136,7 @@ class Execution(SQLModel, table=True):
     user_input: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     trace_id: str | None = Field(default=None, max_length=200, index=True)
     file_id: str | None = Field(default=None, max_length=36)
-    origin: str = Field(default='api', max_length=10)
+    origin: str = Field(default=Origin.API, max_length=10)  # an Origin
     api_key_id: str | None = Field(default=None, max_length=36)
     user_id: str | None = Field(default=None, max_length=36)
     idempotency_key: str | None = Field(default=None, max_length=200)

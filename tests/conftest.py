@@ -85,4 +85,4 @@ def settings(database_url: str, tmp_path, fake_llm) -> Settings:  # noqa: F811  
 def core(settings: Settings):
     core = build_core(settings, migrate=False)  # the database fixtures hand over migrated databases
     yield core
-    core.engine.dispose()
+    core.db.dispose()

@@ -11,7 +11,7 @@ from core.permissions import Actor
 from core.providers.base import ProviderError
 from data.tables import Deployment
 from ui import feedback
-from ui.format import provider_name
+from ui.display import provider_name
 from ui.option_inputs import OptionInputs
 
 LATEST = 'latest'

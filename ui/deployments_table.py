@@ -9,7 +9,7 @@ from core import deployments, prompts
 from core.app import Core
 from core.errors import DomainError, Forbidden
 from core.permissions import Actor
-from ui import feedback, format
+from ui import display, feedback
 
 # table column -> core's orderBy
 SORTABLE = {'name': 'name', 'provider': 'provider', 'model': 'model', 'created': 'createdAt', 'updated': 'updatedAt'}
@@ -50,12 +50,12 @@ def deployment_rows(core: Core, actor: Actor, request: TableRequest) -> tuple[li
         {
             'id': d.id,
             'name': d.name,
-            'prompt': format.prompt_version(names.get(d.prompt_id, '(prompt not shown)'), d.prompt_version),
+            'prompt': display.prompt_version(names.get(d.prompt_id, '(prompt not shown)'), d.prompt_version),
             'provider': d.provider,
             'model': d.model,
-            'options': format.options_text(d.options),
-            'created': format.when(d.created_at),
-            'updated': format.when(d.updated_at),
+            'options': display.options_text(d.options),
+            'created': display.when(d.created_at),
+            'updated': display.when(d.updated_at),
         }
         for d in result.items
     ]

@@ -12,11 +12,10 @@ from core.engine.cancel import cancel_execution
 from core.errors import DomainError, NotFound
 from core.events import Event
 from core.permissions import Actor
+from core.vocabulary import UNFINISHED
 from data.tables import Execution
-from ui import feedback, format, live
+from ui import display, feedback, live
 from ui.executions_table import STATUS_COLORS
-
-UNFINISHED = ('pending', 'running')
 
 
 class ExecutionDetail:
@@ -55,17 +54,17 @@ class ExecutionDetail:
                 f'deployment {execution.deployment_name or "(playground)"} rev {execution.revision or "—"}',
                 f'prompt v{execution.prompt_version or "—"}',
                 f'{execution.provider} · {execution.model}',
-                f'options: {format.options_text(execution.options)}',
+                f'options: {display.options_text(execution.options)}',
                 f'tokens {execution.input_tokens if execution.input_tokens is not None else "—"} in / '
                 f'{execution.output_tokens if execution.output_tokens is not None else "—"} out',
-                f'duration {format.duration(execution.duration_ms)}',
+                f'duration {display.duration(execution.duration_ms)}',
                 f'attempts {execution.attempts}',
                 f'origin {execution.origin}',
                 f'trace id {execution.trace_id or "—"}',
-                f'created {format.when(execution.created_at)}',
+                f'created {display.when(execution.created_at)}',
             ]
         )
-        text, structured = format.pretty_result(execution.result or self.streamed)
+        text, structured = display.pretty_result(execution.result or self.streamed)
         self.result.content = text or ('(waiting for the provider…)' if execution.status in UNFINISHED else '(no result)')
         self.result.language = 'json' if structured else 'text'
         self.validation.visible = execution.result_valid is not None

@@ -9,11 +9,17 @@ from core.app import Core
 from core.errors import DomainError
 from core.events import Event
 from core.permissions import Actor
+from core.vocabulary import ExecutionStatus
 from data.tables import Execution
-from ui import feedback, format, live
+from ui import display, feedback, live
 
-STATUSES = ('pending', 'running', 'completed', 'failed', 'cancelled')
-STATUS_COLORS = {'pending': 'grey', 'running': 'blue', 'completed': 'positive', 'failed': 'negative', 'cancelled': 'warning'}
+STATUS_COLORS = {
+    ExecutionStatus.PENDING: 'grey',
+    ExecutionStatus.RUNNING: 'blue',
+    ExecutionStatus.COMPLETED: 'positive',
+    ExecutionStatus.FAILED: 'negative',
+    ExecutionStatus.CANCELLED: 'warning',
+}
 COLUMNS = [
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
     {'name': 'deployment', 'label': 'Deployment', 'field': 'deployment', 'align': 'left'},
@@ -104,8 +110,8 @@ def execution_row(execution: Execution) -> dict:
         'origin': execution.origin,
         'traceId': execution.trace_id or '',
         'tokens': tokens,
-        'duration': format.duration(execution.duration_ms),
-        'created': format.when(execution.created_at),
+        'duration': display.duration(execution.duration_ms),
+        'created': display.when(execution.created_at),
     }
 
 

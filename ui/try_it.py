@@ -6,11 +6,11 @@ from core import executions, files
 from core.app import Core
 from core.errors import DomainError
 from core.permissions import Actor
+from core.vocabulary import FINISHED, ExecutionStatus, Origin
 from data.tables import Deployment, Execution
-from ui import feedback, format
+from ui import display, feedback
 from ui.option_inputs import OptionInputs
 
-FINISHED = ('completed', 'failed', 'cancelled')
 CHECK_SECONDS = 1.0  # without events (a worker in another process) re-read the execution this often
 
 
@@ -59,7 +59,7 @@ class TryIt:
                         options=self.options.values() or None,
                         trace_id=(self.trace_id.value or '').strip() or None,
                         file_id=self.file.value or None,
-                        origin='ui',
+                        origin=Origin.UI,
                     )
                 except DomainError as error:
                     feedback.show_error(self.fields, error)
@@ -92,12 +92,12 @@ class TryIt:
         self.status.text = execution.status
 
     def _show_final(self, execution: Execution) -> None:
-        text, _ = format.pretty_result(execution.result)
-        if execution.status == 'completed':
+        text, _ = display.pretty_result(execution.result)
+        if execution.status == ExecutionStatus.COMPLETED:
             self.output.text = text
             tokens = f'{execution.input_tokens} in / {execution.output_tokens} out'
             self.status.text = (
-                f'completed in {format.duration(execution.duration_ms)} · {tokens} tokens · {execution.attempts} attempt(s)'
+                f'completed in {display.duration(execution.duration_ms)} · {tokens} tokens · {execution.attempts} attempt(s)'
             )
             if execution.result_valid is False:
                 self.status.text += f' · does not match the response schema: {execution.result_validation_message}'

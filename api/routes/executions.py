@@ -9,9 +9,10 @@ from starlette.responses import StreamingResponse
 from api import streams
 from api.deps import CoreDep, ExecutionsRead, ExecutionsWrite, PageNumber, PageSize
 from api.errors import CONFLICT, NOT_FOUND, RESPONSES
-from api.schemas.executions import ExecutionPublic, ExecutionsPublic, Origin, Status
+from api.schemas.executions import ExecutionPublic, ExecutionsPublic
 from core import executions
 from core.engine.cancel import cancel_execution as cancel
+from core.vocabulary import ExecutionStatus, Origin
 
 router = APIRouter(prefix='/executions', tags=['executions'], responses=RESPONSES)
 EVENTS = {
@@ -27,7 +28,7 @@ def list_executions(
     core: CoreDep,
     actor: ExecutionsRead,
     deployment: Annotated[str | None, Query(max_length=100, description='a deployment id or name')] = None,
-    status: Status | None = None,
+    status: ExecutionStatus | None = None,
     trace_id: Annotated[str | None, Query(alias='traceId', max_length=200)] = None,
     origin: Origin | None = None,
     page: PageNumber = 1,

@@ -8,9 +8,10 @@ from fastapi.responses import JSONResponse, Response
 from api import streams
 from api.deps import CoreDep, DeploymentsRun
 from api.errors import NOT_FOUND, RESPONSES
-from api.schemas.executions import FINISHED, ExecutionPublic, RunAccepted, RunRequest
+from api.schemas.executions import ExecutionPublic, RunAccepted, RunRequest
 from core import executions
 from core.engine.wait import wait_for_execution
+from core.vocabulary import FINISHED, Origin
 
 router = APIRouter(tags=['runs'], responses=RESPONSES)
 DONE = {
@@ -38,7 +39,7 @@ async def run_deployment(
     execution = await executions.run_deployment(
         core, actor, name,
         user_input=body.user_input, options=body.options.as_dict() if body.options else None,
-        trace_id=body.trace_id, file_id=str(body.file_id) if body.file_id else None, origin='api',
+        trace_id=body.trace_id, file_id=str(body.file_id) if body.file_id else None, origin=Origin.API,
     )  # fmt: skip
     if stream:
         subscribed = await streams.subscribe(core, execution.id)

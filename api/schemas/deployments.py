@@ -1,13 +1,13 @@
 """Deployment request and response bodies."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
 from api.schemas.common import PageFields, RequestModel, ResponseModel
+from core.vocabulary import Provider
 
-Provider = Literal['openai', 'anthropic', 'ollama']
 NAME_PATTERN = r'^[a-z0-9_-]+$'
 
 
@@ -55,7 +55,7 @@ class DeploymentPublic(ResponseModel):
     name: str
     prompt_id: str
     prompt_version: int | None
-    provider: str
+    provider: Provider
     model: str
     options: dict[str, Any]
     revision: int

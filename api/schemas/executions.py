@@ -1,17 +1,14 @@
 """Execution and run bodies."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
 
 from api.schemas.common import PageFields, RequestModel, ResponseModel
 from api.schemas.deployments import Options
-
-Status = Literal['pending', 'running', 'completed', 'failed', 'cancelled']
-Origin = Literal['ui', 'api']
-FINISHED = frozenset({'completed', 'failed', 'cancelled'})
+from core.vocabulary import ExecutionStatus, Origin, Provider
 
 
 class RunRequest(RequestModel):
@@ -23,20 +20,20 @@ class RunRequest(RequestModel):
 
 class RunAccepted(ResponseModel):
     execution_id: str
-    status: Status
+    status: ExecutionStatus
     deployment: str
     revision: int | None
 
 
 class ExecutionPublic(ResponseModel):
     id: str
-    status: Status
+    status: ExecutionStatus
     deployment_id: str | None
     deployment_name: str | None
     revision: int | None
     prompt_id: str | None
     prompt_version: int | None
-    provider: str
+    provider: Provider
     model: str
     options: dict[str, Any]
     user_input: str
@@ -51,7 +48,7 @@ class ExecutionPublic(ResponseModel):
     attempts: int
     trace_id: str | None
     file_id: str | None
-    origin: str
+    origin: Origin
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None

@@ -1,6 +1,7 @@
 """Provider status and model bodies."""
 
 from api.schemas.common import ResponseModel
+from core.vocabulary import Provider
 
 
 class ProviderPublic(ResponseModel):
@@ -17,7 +18,7 @@ class ProvidersPublic(ResponseModel):
 
 
 class ModelsPublic(ResponseModel):
-    provider: str
+    provider: Provider
     models: list[str]
 
 

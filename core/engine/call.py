@@ -11,6 +11,7 @@ from core.engine.queue import Claim, Outcome
 from core.engine.validation import validate_result
 from core.errors import DomainError
 from core.providers.base import ChatRequest, ChatResult, FileInput, OnDelta, ProviderError
+from data.tables import ExecutionStatus
 
 log = logging.getLogger(__name__)
 BACKSTOP_MARGIN = 1.0  # seconds past the adapter's own deadline, so its clearer message normally wins
@@ -29,7 +30,7 @@ async def call_provider(
     try:
         adapter = core.registry.adapter(claim.provider)
     except DomainError as error:
-        return Outcome('failed', claim.attempts, error=error.message)
+        return Outcome(ExecutionStatus.FAILED, claim.attempts, error=error.message)
     timeout = settings.call_timeout_seconds
     request = ChatRequest(
         model=claim.model,
@@ -56,7 +57,7 @@ async def call_provider(
             return _completed(claim, result, attempts, _elapsed_ms(started))
         if not retryable or attempts >= settings.max_attempts:
             suffix = f' (gave up after {attempts} attempts)' if attempts > 1 else ''
-            return Outcome('failed', attempts, error=error + suffix, duration_ms=_elapsed_ms(started))
+            return Outcome(ExecutionStatus.FAILED, attempts, error=error + suffix, duration_ms=_elapsed_ms(started))
         delay = backoff.delay(attempts, retry_after)
         attempts += 1
         if not await on_retry(attempts, error):
@@ -67,7 +68,7 @@ async def call_provider(
 def _completed(claim: Claim, result: ChatResult, attempts: int, duration_ms: int) -> Outcome:
     valid, message = validate_result(result.text, claim.response_schema)
     return Outcome(
-        'completed',
+        ExecutionStatus.COMPLETED,
         attempts,
         result=result.text,
         result_valid=valid,

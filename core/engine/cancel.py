@@ -7,7 +7,7 @@ from core.engine.queue import EXECUTION
 from core.errors import Conflict, NotFound
 from core.events import Event
 from core.permissions import Actor
-from data.tables import Execution, utcnow
+from data.tables import UNFINISHED, Execution, ExecutionStatus, utcnow
 
 
 def cancel_execution(core: Core, actor: Actor, execution_id: str) -> Execution:
@@ -19,8 +19,8 @@ def cancel_execution(core: Core, actor: Actor, execution_id: str) -> Execution:
     actor.require('executions:write')
     statement = (
         sa.update(EXECUTION)
-        .where(EXECUTION.c.id == execution_id, EXECUTION.c.status.in_(('pending', 'running')))
-        .values(status='cancelled', completed_at=utcnow(), lease_token=None, lease_expires_at=None)
+        .where(EXECUTION.c.id == execution_id, EXECUTION.c.status.in_(UNFINISHED))
+        .values(status=ExecutionStatus.CANCELLED, completed_at=utcnow(), lease_token=None, lease_expires_at=None)
     )
     with core.session() as session:
         changed = session.execute(statement).rowcount
@@ -29,5 +29,5 @@ def cancel_execution(core: Core, actor: Actor, execution_id: str) -> Execution:
         raise NotFound(f'no execution {execution_id!r}')
     if not changed:
         raise Conflict(f'execution {execution_id} is already {execution.status}')
-    core.bus.publish(Event('status', execution_id, {'status': 'cancelled', 'attempts': execution.attempts}))
+    core.bus.publish(Event('status', execution_id, {'status': ExecutionStatus.CANCELLED, 'attempts': execution.attempts}))
     return execution

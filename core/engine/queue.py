@@ -11,10 +11,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from data.tables import Execution, new_id, utcnow
+from data.tables import Execution, ExecutionStatus, new_id, utcnow
 
 EXECUTION = Execution.__table__
-FINISHED = frozenset({'completed', 'failed', 'cancelled'})
 LOST_MESSAGE = 'the worker running this execution stopped responding, and no attempts are left'
 
 
@@ -37,7 +36,7 @@ class Claim:
 class Outcome:
     """How a run ended, written in one fenced statement."""
 
-    status: str  # 'completed' | 'failed'
+    status: ExecutionStatus  # COMPLETED | FAILED
     attempts: int
     result: str | None = None
     result_valid: bool | None = None
@@ -100,7 +99,7 @@ def _finish(connection: sa.Connection, finished: list[tuple[Claim, Outcome]]) ->
     # some were cancelled or taken over: ours are the rows now finished at exactly `now` (a fenced row cannot be)
     ours = sa.select(EXECUTION.c.id).where(
         EXECUTION.c.id.in_([row['claim_id'] for row in rows]),
-        EXECUTION.c.status.in_(('completed', 'failed')),
+        EXECUTION.c.status.in_((ExecutionStatus.COMPLETED, ExecutionStatus.FAILED)),
         EXECUTION.c.completed_at == sa.bindparam('now', now, type_=EXECUTION.c.completed_at.type),
     )
     return set(connection.execute(ours).scalars())
@@ -111,7 +110,7 @@ def _claim_statement(sqlite: bool) -> sa.Update:
     """Built once per dialect (the hot path: SQLAlchemy then reuses the compiled form)."""
     oldest = (
         sa.select(EXECUTION.c.id)
-        .where(EXECUTION.c.status == 'pending', EXECUTION.c.provider == sa.bindparam('claim_provider'))
+        .where(EXECUTION.c.status == ExecutionStatus.PENDING, EXECUTION.c.provider == sa.bindparam('claim_provider'))
         .order_by(EXECUTION.c.created_at)
         .limit(sa.bindparam('limit'))
     )
@@ -124,9 +123,9 @@ def _claim_statement(sqlite: bool) -> sa.Update:
     now = sa.bindparam('now', type_=EXECUTION.c.started_at.type)
     return (
         sa.update(EXECUTION)
-        .where(EXECUTION.c.id.in_(sa.select(oldest.c.id)), EXECUTION.c.status == 'pending')
+        .where(EXECUTION.c.id.in_(sa.select(oldest.c.id)), EXECUTION.c.status == ExecutionStatus.PENDING)
         .values(
-            status='running',
+            status=ExecutionStatus.RUNNING,
             lease_token=sa.bindparam('token'),
             lease_expires_at=sa.bindparam('expires', type_=EXECUTION.c.lease_expires_at.type),
             started_at=sa.func.coalesce(EXECUTION.c.started_at, now),
@@ -142,7 +141,7 @@ def renew_leases(engine: sa.Engine, tokens: set[str], *, lease_seconds: float) -
         return set()
     statement = (
         sa.update(EXECUTION)
-        .where(EXECUTION.c.lease_token.in_(tokens), EXECUTION.c.status == 'running')
+        .where(EXECUTION.c.lease_token.in_(tokens), EXECUTION.c.status == ExecutionStatus.RUNNING)
         .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
         .returning(EXECUTION.c.id)
     )
@@ -160,9 +159,10 @@ def record_retry(engine: sa.Engine, claim: Claim, *, attempts: int, error: str) 
 def release_executions(engine: sa.Engine, claims: list[Claim]) -> set[str]:
     """Hand unfinished executions back to the queue (graceful stop); the interrupted attempt does not count."""
     released: set[str] = set()
+    values = {'status': ExecutionStatus.PENDING, 'lease_token': None, 'lease_expires_at': None}
+    values['attempts'] = EXECUTION.c.attempts - 1
     with engine.begin() as connection:
         for claim in claims:
-            values = {'status': 'pending', 'lease_token': None, 'lease_expires_at': None, 'attempts': EXECUTION.c.attempts - 1}
             if connection.execute(_fenced(claim).values(**values).returning(EXECUTION.c.id)).first() is not None:
                 released.add(claim.id)
     return released
@@ -174,19 +174,19 @@ def requeue_expired(engine: sa.Engine, *, max_attempts: int) -> dict[str, str]:
     Returns {execution id: new status}.
     """
     now = utcnow()
-    expired = sa.and_(EXECUTION.c.status == 'running', EXECUTION.c.lease_expires_at < now)
+    expired = sa.and_(EXECUTION.c.status == ExecutionStatus.RUNNING, EXECUTION.c.lease_expires_at < now)
     cleared = {'lease_token': None, 'lease_expires_at': None}
     give_up = (
         sa.update(EXECUTION)
         .where(expired, EXECUTION.c.attempts >= max_attempts)
-        .values(status='failed', error=LOST_MESSAGE, completed_at=now, **cleared)
+        .values(status=ExecutionStatus.FAILED, error=LOST_MESSAGE, completed_at=now, **cleared)
         .returning(EXECUTION.c.id)
     )
-    requeue = sa.update(EXECUTION).where(expired).values(status='pending', **cleared).returning(EXECUTION.c.id)
+    requeue = sa.update(EXECUTION).where(expired).values(status=ExecutionStatus.PENDING, **cleared).returning(EXECUTION.c.id)
     with engine.begin() as connection:
         failed = connection.execute(give_up).scalars().all()
         pending = connection.execute(requeue).scalars().all()
-    return {**dict.fromkeys(pending, 'pending'), **dict.fromkeys(failed, 'failed')}
+    return {**dict.fromkeys(pending, ExecutionStatus.PENDING), **dict.fromkeys(failed, ExecutionStatus.FAILED)}
 
 
 _FINISH = (
@@ -194,7 +194,7 @@ _FINISH = (
     .where(
         EXECUTION.c.id == sa.bindparam('claim_id'),
         EXECUTION.c.lease_token == sa.bindparam('claim_token'),
-        EXECUTION.c.status == 'running',
+        EXECUTION.c.status == ExecutionStatus.RUNNING,
     )
     .values(
         **{name: sa.bindparam(name) for name in _OUTCOME_FIELDS},
@@ -208,5 +208,5 @@ _FINISH = (
 def _fenced(claim: Claim) -> sa.Update:
     """An UPDATE that only touches the row while this claim still holds it."""
     return sa.update(EXECUTION).where(
-        EXECUTION.c.id == claim.id, EXECUTION.c.lease_token == claim.lease_token, EXECUTION.c.status == 'running'
+        EXECUTION.c.id == claim.id, EXECUTION.c.lease_token == claim.lease_token, EXECUTION.c.status == ExecutionStatus.RUNNING
     )

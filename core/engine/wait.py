@@ -6,10 +6,9 @@ import time
 import sqlalchemy as sa
 
 from core.app import Core
-from core.engine.queue import FINISHED
 from core.errors import NotFound
 from core.events import Subscription
-from data.tables import Execution
+from data.tables import FINISHED, Execution
 
 RECHECK_SECONDS = 1.0  # a worker in another process publishes on its own bus, not ours
 _BY_ID = sa.select(Execution.__table__).where(Execution.__table__.c.id == sa.bindparam('id'))
@@ -30,7 +29,7 @@ async def wait_for_execution(core: Core, execution_id: str, timeout: float, *, k
 
 def _load(core: Core, execution_id: str) -> Execution:
     # a plain select, not a session: this runs on the loop once per wait, and the ORM's unit of work costs more than it
-    with core.engine.connect() as connection:
+    with core.db.connect() as connection:
         row = connection.execute(_BY_ID, {'id': execution_id}).one_or_none()
     if row is None:
         raise NotFound(f'no execution {execution_id!r}')

@@ -32,7 +32,7 @@ from core.files import load_file
 from core.providers.base import FileInput
 from core.settings import PROVIDERS, Settings
 from data.db import is_sqlite
-from data.tables import new_id
+from data.tables import ExecutionStatus, new_id
 
 __all__ = ['Timing', 'Worker', 'run_worker', 'wait_for_execution']
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class Worker:
         self._closing = False  # the dispatcher ends once the last outcomes are written
         # SQLite statements take tens of microseconds: run inline (under load a thread hop costs milliseconds,
         # waiting for the GIL); PostgreSQL ones wait on the network: give them a thread
-        sqlite = is_sqlite(core.engine)
+        sqlite = is_sqlite(core.db)
         self._db_thread = None if sqlite else ThreadPoolExecutor(max_workers=1, thread_name_prefix='hypersigil-db')
         self._stack = AsyncExitStack()
         self._dispatcher: asyncio.Task | None = None
@@ -106,8 +106,8 @@ class Worker:
             asyncio.create_task(self._listen(subscription), name=f'{self.name} listen'),
             asyncio.create_task(self._heartbeat(), name=f'{self.name} heartbeat'),
         ]
-        if not is_sqlite(self.core.engine):
-            listening = notify.listen(self.core.engine, on_created=self._created, on_cancelled=self._abandon)
+        if not is_sqlite(self.core.db):
+            listening = notify.listen(self.core.db, on_created=self._created, on_cancelled=self._abandon)
             self._helpers.append(asyncio.create_task(listening, name=f'{self.name} notifications'))
         log.info('worker %s started', self.name)
 
@@ -148,7 +148,7 @@ class Worker:
             log.exception('worker %s could not hand back %d executions', self.name, len(claims))
             return
         for execution_id in released:
-            self._publish(execution_id, 'pending')
+            self._publish(execution_id, ExecutionStatus.PENDING)
 
     # -- rounds: write what finished, claim what fits --
 
@@ -251,7 +251,7 @@ class Worker:
         self._runs[claim.id] = run
         self._running[claim.provider] += 1
         run.task = asyncio.create_task(self._run(run), name=f'execution {claim.id}')
-        self._publish(claim.id, 'running', attempts=claim.attempts)
+        self._publish(claim.id, ExecutionStatus.RUNNING, attempts=claim.attempts)
 
     async def _run(self, run: Run) -> None:
         claim, timing = run.claim, run.timing
@@ -290,7 +290,7 @@ class Worker:
         if claim.file_id:
             found = await asyncio.to_thread(load_file, self.core, claim.file_id)  # up to megabytes: off the loop
             if found is None:
-                return Outcome('failed', claim.attempts, error='the file this execution was given has been deleted')
+                return Outcome(ExecutionStatus.FAILED, claim.attempts, error='the file this execution was given has been deleted')
             view, data = found
             file = FileInput(filename=view.filename, content_type=view.content_type, data=data)
         timing.call_started = time.perf_counter()
@@ -309,7 +309,7 @@ class Worker:
         if not await self._db(queue.record_retry, claim, attempts=attempts, error=error):
             return False
         # 'retrying' tells listeners that the deltas streamed so far were from an attempt that failed
-        self._publish(claim.id, 'running', attempts=attempts, error=error, retrying=True)
+        self._publish(claim.id, ExecutionStatus.RUNNING, attempts=attempts, error=error, retrying=True)
         return True
 
     # -- staying in touch --
@@ -318,7 +318,7 @@ class Worker:
         async for event in subscription:
             if event.kind == 'created':
                 self._created(event.data.get('provider'))
-            elif event.kind == 'status' and event.data.get('status') == 'cancelled':
+            elif event.kind == 'status' and event.data.get('status') == ExecutionStatus.CANCELLED:
                 self._abandon(event.execution_id)
 
     async def _heartbeat(self) -> None:
@@ -358,8 +358,8 @@ class Worker:
     async def _db(self, function, *args, **kwargs):
         """Run a short database function: inline on SQLite, on the worker's database thread otherwise."""
         if self._db_thread is None:
-            return function(self.core.engine, *args, **kwargs)
-        call = functools.partial(function, self.core.engine, *args, **kwargs)
+            return function(self.core.db, *args, **kwargs)
+        call = functools.partial(function, self.core.db, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, call)
 
     def _publish(self, execution_id: str, status: str, **data) -> None:
@@ -375,7 +375,7 @@ def run_worker(settings: Settings) -> None:
         with event_loop_runner() as runner:
             runner.run(_serve(core))
     finally:
-        core.engine.dispose()
+        core.db.dispose()
 
 
 def event_loop_runner() -> asyncio.Runner:

@@ -4,10 +4,10 @@ import time
 
 import sqlalchemy as sa
 
-from core import credentials
 from core.errors import Invalid
 from core.providers.base import ProviderAdapter
 from core.providers.catalog import CATALOG, adapter_class
+from core.providers.credential_source import resolve
 from core.secrets import SecretBox
 from core.settings import PROVIDERS, Settings
 
@@ -17,8 +17,8 @@ CREDENTIALS_TTL = 10.0  # other processes may save credentials; look again this 
 class ProviderRegistry:
     names: tuple[str, ...] = PROVIDERS
 
-    def __init__(self, *, settings: Settings, engine: sa.Engine, box: SecretBox, model_ttl: float = 300.0) -> None:
-        self.settings, self.engine, self.box = settings, engine, box
+    def __init__(self, *, settings: Settings, db: sa.Engine, box: SecretBox, model_ttl: float = 300.0) -> None:
+        self.settings, self.db, self.box = settings, db, box
         self.model_ttl = model_ttl
         self._credentials: dict[str, tuple[float, tuple[str | None, str | None]]] = {}
         self._adapters: dict[tuple[str, str | None, str | None], ProviderAdapter] = {}
@@ -75,7 +75,7 @@ class ProviderRegistry:
         cached = self._credentials.get(provider)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        resolved = credentials.resolve(self.settings, self.engine, self.box, provider)
+        resolved = resolve(self.settings, self.db, self.box, provider)
         self._credentials[provider] = (time.monotonic() + CREDENTIALS_TTL, resolved)
         return resolved
 

@@ -54,7 +54,7 @@ def test_authenticating_a_recently_used_key_is_one_query(core):
     created = api_keys.create_api_key(core, Actor.system(), name='ci', scopes=['admin'])
     api_keys.authenticate(core, created.token)  # the first use records last_used_at
     statements: list[str] = []
-    sa.event.listen(core.engine, 'before_cursor_execute', lambda *args: statements.append(args[2]))
+    sa.event.listen(core.db, 'before_cursor_execute', lambda *args: statements.append(args[2]))
     api_keys.authenticate(core, created.token)
     assert len(statements) == 1 and 'WHERE api_key.prefix' in statements[0]
 

@@ -62,8 +62,8 @@ async def test_health_needs_no_key_and_checks_the_database(client):
 
 
 async def test_health_is_503_when_the_database_is_gone(client, core):
-    core.engine.dispose()
-    core.engine = make_engine('sqlite:////nonexistent/dir/hypersigil.db')
+    core.db.dispose()
+    core.db = make_engine('sqlite:////nonexistent/dir/hypersigil.db')
     response = await client.get('/health')
     assert response.status_code == 503 and response.json() == {'status': 'error', 'database': 'unreachable'}
 

@@ -42,7 +42,7 @@ def test_keys_create_prints_a_working_key_alone_on_its_last_line(cli_settings):
     token = created.stdout.strip().splitlines()[-1]
     core = build_core(cli_settings, migrate=False)
     assert api_keys.authenticate(core, token).scopes == {'deployments:run', 'deployments:read'}
-    core.engine.dispose()
+    core.db.dispose()
 
 
 def test_keys_list_and_revoke(cli_settings, capsys):
@@ -57,7 +57,7 @@ def test_keys_list_and_revoke(cli_settings, capsys):
     assert keys_command(cli_settings, ['revoke', key_id]) == 0
     keys_command(cli_settings, ['list'])
     assert 'revoked' in capsys.readouterr().out
-    core.engine.dispose()
+    core.db.dispose()
 
 
 def test_keys_create_refuses_an_unknown_scope(cli_settings, capsys):

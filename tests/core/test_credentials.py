@@ -3,16 +3,17 @@
 import pytest
 import sqlalchemy as sa
 
-from core.credentials import credential_info, delete_credential, resolve, save_credential
+from core.credentials import credential_info, delete_credential, save_credential
 from core.errors import Forbidden, Invalid
 from core.permissions import Actor
+from core.providers.credential_source import resolve
 
 ADMIN = Actor.system()
 KEY = 'sk-proj-SECRET-value-4321'
 
 
 def raw_rows(core) -> list[tuple]:
-    with core.engine.connect() as connection:
+    with core.db.connect() as connection:
         return [tuple(row) for row in connection.execute(sa.text('SELECT * FROM provider_credential'))]
 
 
@@ -22,7 +23,7 @@ def test_a_saved_key_is_encrypted_at_rest(core):
     rows = raw_rows(core)
     assert len(rows) == 1
     assert KEY not in repr(rows) and 'SECRET' not in repr(rows)
-    assert resolve(core.settings, core.engine, core.box, 'openai')[0] == KEY
+    assert resolve(core.settings, core.db, core.box, 'openai')[0] == KEY
 
 
 def test_the_info_shows_only_a_hint_of_the_key(core):
@@ -42,7 +43,7 @@ def test_without_saved_credentials_the_environment_applies(core, fake_llm):
 
     assert (info.source, info.base_url) == ('environment', fake_llm.env['OPENAI_BASE_URL'])
     assert info.api_key_hint == '…' + fake_llm.env['OPENAI_API_KEY'][-4:]
-    assert resolve(core.settings, core.engine, core.box, 'openai') == (
+    assert resolve(core.settings, core.db, core.box, 'openai') == (
         fake_llm.env['OPENAI_API_KEY'],
         fake_llm.env['OPENAI_BASE_URL'],
     )
@@ -51,14 +52,14 @@ def test_without_saved_credentials_the_environment_applies(core, fake_llm):
 def test_the_database_beats_the_environment_value_by_value(core, fake_llm):
     save_credential(core, ADMIN, provider='openai', api_key=KEY)
 
-    assert resolve(core.settings, core.engine, core.box, 'openai') == (KEY, fake_llm.env['OPENAI_BASE_URL'])
+    assert resolve(core.settings, core.db, core.box, 'openai') == (KEY, fake_llm.env['OPENAI_BASE_URL'])
 
 
 def test_none_keeps_and_empty_clears(core, fake_llm):
     save_credential(core, ADMIN, provider='openai', api_key=KEY, base_url='http://127.0.0.1:1/v1')
     save_credential(core, ADMIN, provider='openai', base_url='')
 
-    assert resolve(core.settings, core.engine, core.box, 'openai') == (KEY, fake_llm.env['OPENAI_BASE_URL'])
+    assert resolve(core.settings, core.db, core.box, 'openai') == (KEY, fake_llm.env['OPENAI_BASE_URL'])
 
 
 def test_deleting_brings_the_environment_back(core, fake_llm):

@@ -143,7 +143,7 @@ def registry(tmp_path_factory):
     settings = Settings.from_env(
         {'HYPERSIGIL_DATA_DIR': str(tmp_path_factory.mktemp('registry')), 'HYPERSIGIL_DATABASE_URL': 'sqlite://'}
     )
-    return ProviderRegistry(settings=settings, engine=make_engine('sqlite://'), box=SecretBox('test-secret-key'))
+    return ProviderRegistry(settings=settings, db=make_engine('sqlite://'), box=SecretBox('test-secret-key'))
 
 
 @pytest.mark.parametrize(

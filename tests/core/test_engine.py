@@ -79,7 +79,7 @@ async def test_on_postgresql_rows_made_by_other_processes_wake_the_worker_at_onc
         queued = time.monotonic()
         [call] = await fake_llm.wait_for_chats(1, timeout=5)
     finally:
-        elsewhere.engine.dispose()
+        elsewhere.db.dispose()
     assert call.at - queued < 1  # the worker's poll would take 30 s
     assert (await finished(core, execution)).status == 'completed'
 
@@ -90,7 +90,7 @@ async def until_listening(core, timeout: float = 5.0) -> None:
     )
     deadline = time.monotonic() + timeout
     while True:
-        with core.engine.connect() as connection:
+        with core.db.connect() as connection:
             if connection.execute(query).scalar_one():
                 return
         assert time.monotonic() < deadline, 'the worker is not listening'
@@ -231,7 +231,7 @@ async def test_a_cancel_from_another_process_stops_the_run(core, fake_llm, start
     try:
         cancel_execution(elsewhere, SYSTEM, execution.id)
     finally:
-        elsewhere.engine.dispose()
+        elsewhere.db.dispose()
     after = await finished(core, await run(core, deployment), timeout=2)  # the only slot is free again
     assert after.status == 'completed'
     assert get_execution(core, SYSTEM, execution.id).status == 'cancelled'
@@ -272,7 +272,7 @@ async def test_wait_for_execution_returns_the_execution_as_it_stands_at_the_time
 async def test_runs_whose_worker_died_are_recovered_when_a_worker_starts(core, fake_llm, start_worker):
     deployment = await deploy(core)
     execution = await run(core, deployment)
-    with core.engine.begin() as connection:  # as a crashed worker leaves it: running, its lease expired
+    with core.db.begin() as connection:  # as a crashed worker leaves it: running, its lease expired
         connection.execute(
             sa.update(EXECUTION).values(
                 status='running', attempts=1, lease_token='dead-worker', lease_expires_at=utcnow() - timedelta(seconds=1)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from core.engine.queue import FINISHED
 from core.permissions import Actor
+from core.vocabulary import FINISHED
 from data.tables import Execution, utcnow
 from tests.core.engine_helpers import deploy
 
@@ -91,7 +91,7 @@ def add_runs(core, deployment, count: int) -> list[str]:
 
 
 def statuses(core) -> dict[str, Execution]:
-    with Session(core.engine) as session:
+    with Session(core.db) as session:
         return {row.id: row for row in session.exec(select(Execution))}
 
 

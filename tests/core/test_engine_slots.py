@@ -30,7 +30,7 @@ async def most_running_while(core, busy) -> int:
     most = 0
     count = sa.select(sa.func.count()).where(EXECUTION.c.status == 'running')
     while busy():
-        with core.engine.connect() as connection:
+        with core.db.connect() as connection:
             most = max(most, connection.execute(count).scalar_one())
         await asyncio.sleep(0.005)
     return most

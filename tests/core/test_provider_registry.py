@@ -89,7 +89,7 @@ async def test_models_are_cached_until_refreshed(core, fake_llm):
 
 
 async def test_models_expire_after_the_ttl(core, fake_llm):
-    registry = ProviderRegistry(settings=core.settings, engine=core.engine, box=core.box, model_ttl=0.0)
+    registry = ProviderRegistry(settings=core.settings, db=core.db, box=core.box, model_ttl=0.0)
 
     await registry.models('ollama')
     await registry.models('ollama')
@@ -122,7 +122,7 @@ async def test_models_without_credentials_say_what_is_missing(core, fake_llm):
                 'HYPERSIGIL_DATABASE_URL': core.settings.database_url,
             }
         ),
-        engine=core.engine,
+        db=core.db,
         box=core.box,
     )
 

@@ -25,7 +25,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, fake_llm_server) -> Iterato
         settings = Settings.from_env({**env, 'HYPERSIGIL_DATA_DIR': str(directory / 'data')})
         core = build_core(settings)  # the server's own database: make a key the CLI way, through core
         token = api_keys.create_api_key(core, Actor.system(), name='e2e', scopes=['admin']).token
-        core.engine.dispose()
+        core.db.dispose()
         with httpx.Client(base_url=f'{url}/api/v1', headers={'Authorization': f'Bearer {token}'}, timeout=30) as client:
             yield client
 

@@ -42,7 +42,7 @@ def seed(dashboard_env) -> Core:
     """A second Core on the app's database, for arranging data (it has its own event bus)."""
     core = build_core(Settings.from_env(), migrate=False)
     yield core
-    core.engine.dispose()
+    core.db.dispose()
 
 
 def add_user(core: Core, email: str, role: str) -> users.UserView:

@@ -9,7 +9,7 @@ from core.app import Core
 from core.errors import DomainError, NotFound
 from core.permissions import Actor
 from data.tables import Deployment
-from ui import feedback, format, session
+from ui import display, feedback, session
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
@@ -75,12 +75,12 @@ class DeploymentView:
         self.configuration.clear()
         with self.configuration:
             for label, value in (
-                ('Prompt', format.prompt_version(self._prompt_name(), d.prompt_version)),
+                ('Prompt', display.prompt_version(self._prompt_name(), d.prompt_version)),
                 ('Provider', d.provider),
                 ('Model', d.model),
-                ('Options', format.options_text(d.options)),
+                ('Options', display.options_text(d.options)),
                 ('Revision', str(d.revision)),
-                ('Updated', format.when(d.updated_at)),
+                ('Updated', display.when(d.updated_at)),
             ):
                 with ui.row().classes('gap-2'):
                     ui.label(f'{label}:').classes('text-slate-500 w-24')
@@ -97,10 +97,10 @@ class DeploymentView:
                 current = revision.revision == self.deployment.revision
                 with ui.row().classes('w-full items-center gap-3 border-b py-1'):
                     ui.label(f'rev {revision.revision}').classes('font-mono w-16')
-                    ui.label(f'{revision.created_by or "—"} · {format.when(revision.created_at)}').classes('text-slate-500 w-80')
+                    ui.label(f'{revision.created_by or "—"} · {display.when(revision.created_at)}').classes('text-slate-500 w-80')
                     ui.label(
                         f'v{config.get("promptVersion") or "latest"} · {config.get("provider")} · {config.get("model")} · '
-                        f'{format.options_text(config.get("options"))}'
+                        f'{display.options_text(config.get("options"))}'
                     ).classes('grow')
                     if current:
                         ui.badge('current', color='positive')

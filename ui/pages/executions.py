@@ -6,12 +6,11 @@ from nicegui import ui
 from core import executions
 from core.app import Core
 from core.errors import DomainError
+from core.vocabulary import ExecutionStatus, Origin
 from ui import feedback, session
 from ui.execution_detail import ExecutionDetail
-from ui.executions_table import STATUSES, ExecutionFilters, ExecutionsTable, with_filters
+from ui.executions_table import ExecutionFilters, ExecutionsTable, with_filters
 from ui.frame import frame
-
-ORIGINS = ('ui', 'api')
 
 
 def register(core: Core) -> None:
@@ -23,11 +22,12 @@ def register(core: Core) -> None:
         with frame('Executions', user):
             filters = with_filters(ExecutionFilters(), deployment=deployment, status=status, trace_id=trace_id, origin=origin)
             with ui.row().classes('w-full items-end gap-2'):
+                statuses, origins = [status.value for status in ExecutionStatus], [origin.value for origin in Origin]
                 controls = {
                     'deployment': ui.input('Deployment', value=filters.deployment or ''),
-                    'status': ui.select(list(STATUSES), label='Status', value=filters.status, clearable=True).classes('w-40'),
+                    'status': ui.select(statuses, label='Status', value=filters.status, clearable=True).classes('w-40'),
                     'trace_id': ui.input('Trace id', value=filters.trace_id or ''),
-                    'origin': ui.select(list(ORIGINS), label='Origin', value=filters.origin, clearable=True).classes('w-40'),
+                    'origin': ui.select(origins, label='Origin', value=filters.origin, clearable=True).classes('w-40'),
                 }
             table = ExecutionsTable(core, user.actor, filters=filters)
             for control in controls.values():

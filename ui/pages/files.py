@@ -7,7 +7,7 @@ from core import files
 from core.app import Core
 from core.errors import DomainError
 from core.permissions import Actor
-from ui import feedback, format, session
+from ui import display, feedback, session
 from ui.frame import frame
 
 PAGE_SIZE = 50
@@ -51,7 +51,7 @@ class FilesView:
                 with ui.row().classes('w-full items-center gap-3 border-b py-1'):
                     ui.icon('description').classes('text-slate-500')
                     ui.label(stored.filename).classes('font-medium')
-                    ui.label(f'{stored.content_type} · {stored.size} bytes · {format.when(stored.created_at)}').classes(
+                    ui.label(f'{stored.content_type} · {stored.size} bytes · {display.when(stored.created_at)}').classes(
                         'text-slate-500 grow'
                     )
                     ui.label(stored.id).classes('font-mono text-xs text-slate-400')

@@ -8,7 +8,7 @@ from core.app import Core
 from core.errors import DomainError
 from core.permissions import Actor
 from core.prompts import PromptView
-from ui import feedback, format, session
+from ui import display, feedback, session
 from ui.frame import frame
 from ui.prompt_editor import PromptEditor
 
@@ -92,7 +92,7 @@ class PromptList:
                 'name': p.name,
                 'version': f'v{p.version}',
                 'template': _first_line(p.template),
-                'updated': format.when(p.updated_at),
+                'updated': display.when(p.updated_at),
             }
             for p in result.items
         ]
@@ -132,7 +132,7 @@ class PromptPage:
         self.versions.clear()
         with self.versions:
             for version in prompts.list_versions(self.core, self.actor, self.prompt.id):
-                label = f'v{version.version} · {version.created_by or "—"} · {format.when(version.created_at)}'
+                label = f'v{version.version} · {version.created_by or "—"} · {display.when(version.created_at)}'
                 ui.button(label, on_click=lambda v=version: self._show_version(v.version, v.template)).props(
                     'flat dense no-caps align=left'
                 )

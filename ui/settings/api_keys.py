@@ -7,7 +7,7 @@ from core.api_keys import ApiKeyView
 from core.app import Core
 from core.errors import DomainError, Invalid
 from core.permissions import SCOPES, Actor
-from ui import feedback, format
+from ui import display, feedback
 
 DEFAULT_SCOPES = ('deployments:run', 'deployments:read', 'executions:read')
 
@@ -40,12 +40,13 @@ class ApiKeysPanel:
                 self._row(key)
 
     def _row(self, key: ApiKeyView) -> None:
-        state = 'revoked' if key.revoked_at else ('expires ' + format.when(key.expires_at) if key.expires_at else 'never expires')
+        expiry = 'expires ' + display.when(key.expires_at) if key.expires_at else 'never expires'
+        state = 'revoked' if key.revoked_at else expiry
         with ui.row().classes('w-full items-center gap-3 border-b py-1'):
             ui.label(key.name).classes('font-medium')
             ui.label(key.hint).classes('font-mono text-xs')
             ui.label(', '.join(key.scopes)).classes('text-xs text-slate-500 grow')
-            ui.label(f'last used {format.when(key.last_used_at)} · {state}').classes('text-xs text-slate-500')
+            ui.label(f'last used {display.when(key.last_used_at)} · {state}').classes('text-xs text-slate-500')
             if key.revoked_at is None:
                 ui.button('Revoke', on_click=lambda k=key: self.revoke(k)).props('flat dense color=negative')
 

@@ -7,8 +7,7 @@ from core.app import Core
 from core.errors import DomainError
 from core.permissions import Actor
 from core.providers.base import ProviderError
-from ui import feedback
-from ui import format as fmt
+from ui import display, feedback
 
 SOURCES = {'database': 'saved here', 'environment': 'from the environment', 'none': 'not set'}
 URL_LABELS = {'openai': 'Base URL (optional)', 'anthropic': 'Base URL (optional)', 'ollama': 'Host'}
@@ -26,7 +25,7 @@ class ProviderCard:
         self.core, self.actor, self.provider = core, actor, provider
         can_edit = actor.can('admin')
         with ui.card().classes('w-full max-w-2xl'):
-            ui.label(fmt.provider_name(provider)).classes('text-lg font-semibold')
+            ui.label(display.provider_name(provider)).classes('text-lg font-semibold')
             self.current = ui.label().classes('text-sm text-slate-600')
             self.api_key = ui.input('New API key', password=True, password_toggle_button=True).classes('w-full')
             self.api_key.mark(f'api-key-{provider}')

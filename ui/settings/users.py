@@ -7,7 +7,7 @@ from core.app import Core
 from core.errors import DomainError
 from core.permissions import ROLES, Actor
 from core.users import UserView
-from ui import feedback, format
+from ui import display, feedback
 
 ROLE_HELP = 'admin: everything, incl. settings · editor: prompts, deployments, runs · viewer: read only'
 
@@ -36,7 +36,7 @@ class UsersPanel:
     def _row(self, user: UserView) -> None:
         with ui.row().classes('w-full items-center gap-3 border-b py-1'):
             ui.label(user.email).classes('font-medium grow')
-            ui.label(f'last sign-in {format.when(user.last_login_at)}').classes('text-xs text-slate-500')
+            ui.label(f'last sign-in {display.when(user.last_login_at)}').classes('text-xs text-slate-500')
             role = ui.select(list(ROLES), value=user.role, on_change=lambda e, u=user: self.change_role(u, e.value))
             role.classes('w-32').props('dense').mark(f'role-{user.email}')
             label = 'Enable' if user.disabled else 'Disable'

@@ -3,6 +3,8 @@
 import json
 from datetime import datetime
 
+from core.vocabulary import Provider
+
 OPTION_LABELS = {'temperature': 'temperature', 'topP': 'top P', 'topK': 'top K'}
 
 
@@ -36,7 +38,7 @@ def pretty_result(text: str | None) -> tuple[str, bool]:
         return text, False
 
 
-PROVIDER_NAMES = {'openai': 'OpenAI', 'anthropic': 'Anthropic', 'ollama': 'Ollama'}
+PROVIDER_NAMES = {Provider.OPENAI: 'OpenAI', Provider.ANTHROPIC: 'Anthropic', Provider.OLLAMA: 'Ollama'}
 
 
 def provider_name(provider: str) -> str:
