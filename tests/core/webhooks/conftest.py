@@ -1,0 +1,35 @@
+"""Fixtures of the webhook tests: host names whose answers a test decides."""
+
+import socket
+from collections.abc import Callable
+
+import pytest
+
+Answer = str | list[str]
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, list[Answer]], list[int]]:
+    """Stand in for a DNS server (no test may ask a real one): dns(name, [answer, ...]) makes the n-th lookup of `name`
+    return the n-th answer (one address or several; the last answer repeats) and returns a list that counts the lookups.
+    An answer that is not an IP address makes the lookup fail. Other names resolve as usual."""
+    real_getaddrinfo = socket.getaddrinfo
+    answers: dict[str, tuple[list[Answer], list[int]]] = {}
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        if host not in answers:
+            return real_getaddrinfo(host, port, family, type, proto, flags)
+        planned, lookups = answers[host]
+        answer = planned[min(len(lookups), len(planned) - 1)]
+        lookups.append(1)
+        addresses = [answer] if isinstance(answer, str) else answer
+        return [
+            info for address in addresses for info in real_getaddrinfo(address, port, family, type, proto, socket.AI_NUMERICHOST)
+        ]
+
+    def plan(name: str, planned: list[Answer]) -> list[int]:
+        answers[name] = (planned, [])
+        return answers[name][1]
+
+    monkeypatch.setattr(socket, 'getaddrinfo', getaddrinfo)
+    return plan
