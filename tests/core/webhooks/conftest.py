@@ -1,9 +1,11 @@
-"""Fixtures of the webhook tests: host names whose answers a test decides."""
+"""Fixtures of the webhook tests: a real receiver on 127.0.0.1, and host names whose answers a test decides."""
 
 import socket
 from collections.abc import Callable
 
 import pytest
+
+from tests.fakes.webhook_receiver import new_webhook_receiver, webhook_receiver  # noqa: F401  (fixtures)
 
 Answer = str | list[str]
 
