@@ -20,8 +20,6 @@ def choose_arm(*, rollout_id: str, trace_id: str | None, percent: int, rng: rand
 
     Without a trace id (None or empty) the draw is random (`rng`, or the module's generator).
     """
-    if not trace_id:  # an empty trace id names no trace
-        position = (rng or random).randrange(BUCKETS)
-    else:
-        position = bucket(str(rollout_id), trace_id)
+    # an empty trace id names no trace either
+    position = bucket(str(rollout_id), trace_id) if trace_id else (rng or random).randrange(BUCKETS)
     return Arm.CANDIDATE if position < percent * BUCKETS // 100 else Arm.STABLE

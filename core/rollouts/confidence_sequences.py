@@ -63,8 +63,8 @@ def rate_interval(successes: int, trials: int, alpha: float) -> tuple[float, flo
 def quantile_ranks(n: int, q: float, alpha: float) -> tuple[int, int]:
     """1-based ranks of the order statistics bounding the q-quantile after n values; 0 or n + 1 mean no bound.
 
-    The counts of values at or below the true quantile that the martingale accepts form a range [low, high]: then at
-    least `low` values are at or below it, and at most `high` are below it.
+    The martingale accepts a range [low, high] of counts of values at or below the true quantile: so at least `low`
+    values lie at or below it (the low-th is a lower bound) and at most `high` lie below it (the next is an upper bound).
     """
     threshold = math.log(1 / alpha)
 
@@ -74,7 +74,7 @@ def quantile_ranks(n: int, q: float, alpha: float) -> tuple[int, int]:
     anchor = min(n, round(q * n))  # the martingale is at most 1 near the expected count
     if not accepted(anchor):
         return 0, n + 1
-    low = _first(lambda count: accepted(count), 0, anchor)
+    low = _first(accepted, 0, anchor)
     high = _first(lambda count: not accepted(count), anchor, n + 1) - 1
     return low, high + 1
 

@@ -126,7 +126,7 @@ def _failure_summary(stable: ArmFigures, candidate: ArmFigures, worse_by: float,
 def _latency_summary(figures: dict, slower_by: float, margin: float) -> str:
     return (
         f"Candidate's p95 latency is {milliseconds(figures['candidate_p95_ms'])} vs "
-        f"{milliseconds(figures['stable_p95_ms'])} on stable: at least {milliseconds(slower_by)} slower, "
+        f'{milliseconds(figures["stable_p95_ms"])} on stable: at least {milliseconds(slower_by)} slower, '
         f'more than the {milliseconds(margin)} allowed'
     )
 
@@ -136,7 +136,7 @@ def _calm_summary(stable: ArmFigures, candidate: ArmFigures, figures: dict) -> s
         return f'No regression: too few runs yet ({candidate.finished} on the candidate, {stable.finished} on stable)'
     text = f'No regression: candidate fails {percent(candidate.failure_rate)} of runs vs {percent(stable.failure_rate)}'
     if figures['candidate_p95_ms'] is not None and figures['stable_p95_ms'] is not None:
-        text += f"; p95 latency {milliseconds(figures['candidate_p95_ms'])} vs {milliseconds(figures['stable_p95_ms'])}"
+        text += f'; p95 latency {milliseconds(figures["candidate_p95_ms"])} vs {milliseconds(figures["stable_p95_ms"])}'
     return text
 
 

@@ -3,6 +3,7 @@
 The fields are named as the API spells them (DESIGN §5): `parse_settings` reads them and raises Invalid naming the field.
 """
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ def _stages(value: Any) -> tuple[int, ...]:
     for stage in value:
         if not _is_int(stage) or not 1 <= stage <= 100:
             raise Invalid('stages', f'each stage is a whole percent from 1 to 100, not {stage!r}')
-    for before, after in zip(value, value[1:], strict=False):
+    for before, after in itertools.pairwise(value):
         if after <= before:
             raise Invalid('stages', f'must rise from stage to stage ({after} follows {before})')
     if value[-1] != 100:

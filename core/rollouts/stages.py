@@ -8,7 +8,7 @@ checked at every call, not only at a stage's end.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from core.rollouts import guardrails
@@ -60,8 +60,10 @@ def decide(settings: RolloutSettings, state: RolloutState, *, rollout: Arms, sta
         return Decision(Step.WAIT, state.status, state.stage, percent, None, verdict)
     if verdict.regression:
         if settings.on_regression == RegressionAction.PAUSE:
-            return Decision(Step.PAUSE, RolloutStatus.PAUSED, state.stage, percent, f'{verdict.summary}: paused at {clock(now)}', verdict)
-        return Decision(Step.ROLL_BACK, RolloutStatus.ROLLED_BACK, state.stage, 0, f'{verdict.summary}: rolled back at {clock(now)}', verdict)
+            reason = f'{verdict.summary}: paused at {clock(now)}'
+            return Decision(Step.PAUSE, RolloutStatus.PAUSED, state.stage, percent, reason, verdict)
+        reason = f'{verdict.summary}: rolled back at {clock(now)}'
+        return Decision(Step.ROLL_BACK, RolloutStatus.ROLLED_BACK, state.stage, 0, reason, verdict)
     if not stage_done(settings, state, stage=stage, now=now):
         return Decision(Step.WAIT, state.status, state.stage, percent, None, verdict)
     done = f'{stage_name(settings, state.stage)} held {_minutes(now - state.stage_started_at)} with ' + (
@@ -72,6 +74,13 @@ def decide(settings: RolloutSettings, state: RolloutState, *, rollout: Arms, sta
         return Decision(Step.PROMOTE, RolloutStatus.PROMOTED, following, 100, f'{done}: promoted at {clock(now)}', verdict)
     reason = f'{done}: {settings.stages[following]} % from {clock(now)}'
     return Decision(Step.ADVANCE, RolloutStatus.RUNNING, following, settings.stages[following], reason, verdict)
+
+
+def candidate_percent(settings: RolloutSettings, state: RolloutState) -> int:
+    """The share of runs the candidate serves: its stage's while active, all once promoted, none once ended otherwise."""
+    if state.status.active:
+        return settings.stages[state.stage]
+    return 100 if state.status == RolloutStatus.PROMOTED else 0
 
 
 def stage_done(settings: RolloutSettings, state: RolloutState, *, stage: Arms, now: datetime) -> bool:
@@ -86,7 +95,8 @@ def stage_name(settings: RolloutSettings, index: int) -> str:
 
 
 def clock(moment: datetime) -> str:
-    return f'{moment:%Y-%m-%d %H:%M} UTC'
+    """'2026-03-02 14:02 UTC' (an aware time is shown in UTC; a naive one is taken to be UTC)."""
+    return f'{moment.astimezone(UTC) if moment.tzinfo else moment:%Y-%m-%d %H:%M} UTC'
 
 
 def _minutes(duration: timedelta) -> str:

@@ -35,10 +35,17 @@ def first_failure_alarm(stable: list[int], candidate: list[int], *, margin: floa
     """
     samples = len(stable) - 1
     # after stable's n-th run (the candidate has n - 1) and after the candidate's n-th run
-    behind = [(n, n - 1) for n, fs, fc in zip(range(2, samples + 1), stable[2:], candidate[1:], strict=False) if fc * n - fs * (n - 1) > margin * n * (n - 1)]
+    behind = [
+        (n, n - 1)
+        for n, fs, fc in zip(range(2, samples + 1), stable[2:], candidate[1:], strict=False)
+        if fc * n - fs * (n - 1) > margin * n * (n - 1)
+    ]
     even = [(n, n) for n, fs, fc in zip(range(1, samples + 1), stable[1:], candidate[1:], strict=False) if fc - fs > margin * n]
     for ns, nc in sorted(behind + even):
-        if failure_rate_worse_by(ArmFigures(ns, stable[ns]), ArmFigures(nc, candidate[nc]), margin=margin, alpha=alpha) is not None:
+        if (
+            failure_rate_worse_by(ArmFigures(ns, stable[ns]), ArmFigures(nc, candidate[nc]), margin=margin, alpha=alpha)
+            is not None
+        ):
             return nc
     return None
 

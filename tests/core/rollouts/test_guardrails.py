@@ -47,16 +47,24 @@ def test_a_real_difference_is_declared_in_every_simulated_rollout():
 
 
 def test_a_candidate_that_always_fails_is_declared_by_its_15th_run_when_stable_has_as_many_healthy_runs():
-    declared = [n for n in range(1, 40) if failure_rate_worse_by(ArmFigures(n, 0), ArmFigures(n, n), margin=0.05, alpha=FAILURE_ALONE)]
+    declared = [
+        n for n in range(1, 40) if failure_rate_worse_by(ArmFigures(n, 0), ArmFigures(n, n), margin=0.05, alpha=FAILURE_ALONE)
+    ]
     assert declared[0] == 15
     assert declared == list(range(15, 40))  # and stays declared
 
 
 def test_at_a_5_percent_stage_an_always_failing_candidate_is_declared_by_its_6th_run():
     # the stable arm then serves 19 runs for each candidate run
-    declared = [n for n in range(1, 20) if failure_rate_worse_by(ArmFigures(19 * n, 0), ArmFigures(n, n), margin=0.05, alpha=FAILURE_ALONE)]
+    declared = [
+        n
+        for n in range(1, 20)
+        if failure_rate_worse_by(ArmFigures(19 * n, 0), ArmFigures(n, n), margin=0.05, alpha=FAILURE_ALONE)
+    ]
     assert declared[0] == 6
-    with_latency = [n for n in range(1, 20) if failure_rate_worse_by(ArmFigures(19 * n, 0), ArmFigures(n, n), margin=0.05, alpha=BOTH)]
+    with_latency = [
+        n for n in range(1, 20) if failure_rate_worse_by(ArmFigures(19 * n, 0), ArmFigures(n, n), margin=0.05, alpha=BOTH)
+    ]
     assert with_latency[0] == 6  # still 6 when the latency guardrail, in force too, takes half the error budget
 
 
