@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from core.app import Core
 from core.errors import Invalid, NotFound, Unauthorized
@@ -52,6 +52,7 @@ def create_api_key(core: Core, actor: Actor, *, name: str, scopes: list[str], ex
         key_hash=core.box.mac(token),
         scopes=scopes,
         created_by=actor.name,
+        created_by_user_id=actor.id if actor.kind == 'user' else None,
         created_at=now,
         expires_at=now + timedelta(days=expires_days) if expires_days else None,
     )
@@ -79,6 +80,14 @@ def revoke_api_key(core: Core, actor: Actor, key_id: str) -> ApiKeyView:
             row.revoked_at = utcnow()
             session.add(row)
         return _view(row)
+
+
+def revoke_keys_created_by(session: Session, user_id: str) -> int:
+    """Revoke every active key the account created (when it is disabled); how many were."""
+    result = session.execute(
+        sa.update(ApiKey).where(ApiKey.created_by_user_id == user_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    return result.rowcount
 
 
 def authenticate(core: Core, token: str) -> Actor:

@@ -22,6 +22,7 @@ class Settings:
     lease_seconds: float = 30.0
     call_timeout_seconds: float = 120.0
     max_attempts: int = 4
+    secure_cookies: bool = False  # the dashboard is reached over HTTPS: its cookies are marked Secure
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -40,6 +41,7 @@ class Settings:
             lease_seconds=float(env.get('HYPERSIGIL_LEASE_SECONDS', '30')),
             call_timeout_seconds=float(env.get('HYPERSIGIL_CALL_TIMEOUT_SECONDS', '120')),
             max_attempts=int(env.get('HYPERSIGIL_MAX_ATTEMPTS', '4')),
+            secure_cookies=env.get('HYPERSIGIL_SECURE_COOKIES', '') == '1',
             env=env,
         )
 

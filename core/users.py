@@ -1,6 +1,6 @@
-"""Dashboard accounts: argon2-hashed passwords, roles, the first admin, and the Actor a session acts as."""
+"""Dashboard accounts: argon2-hashed passwords, throttled sign-in, roles, the first admin, and the Actor a session acts as."""
 
-import threading
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,10 +9,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from core import api_keys, sign_in_throttle
 from core.app import Core
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.permissions import ROLES, Actor
-from data.tables import User, utcnow
+from data.tables import SetupToken, User, UserSession, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 # OWASP's recommended argon2id settings (19 MiB, 2 passes, 1 lane): ~70 ms a check on a 2-core machine,
@@ -20,8 +21,6 @@ MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # verified against when the email is unknown, so a wrong email costs as long as a wrong password
 _DUMMY_HASH = _hasher.hash('not a real password')
-# the first-admin check and insert must not interleave within this process
-_first_admin_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -38,17 +37,49 @@ class UserView:
         return Actor.user(self.id, self.email, self.role)
 
 
+@dataclass(frozen=True)
+class AccessChange:
+    """What set_disabled did: the account as it is now, and how many of its API keys were revoked with it."""
+
+    user: UserView
+    revoked_keys: int
+
+
 def needs_first_admin(core: Core) -> bool:
-    """True until the first account exists: the dashboard then asks to create the admin."""
+    """True until the first account exists: the dashboard then asks for the setup link printed at start."""
     with core.session() as session:
         return _count(session) == 0
 
 
-def create_first_admin(core: Core, *, email: str, password: str) -> UserView:
-    """The first-run account; refused once any account exists."""
+def issue_setup_token(core: Core) -> str | None:
+    """While no account exists, a new token for the one-time setup link (only its HMAC is stored); else None."""
+    token = secrets.token_urlsafe(32)
+    with core.session() as session:
+        if _count(session) > 0:
+            return None
+        session.add(SetupToken(token_hash=core.box.mac(token)))
+    return token
+
+
+def setup_token_valid(core: Core, token: str) -> bool:
+    if not token:
+        return False
+    with core.session() as session:
+        return session.get(SetupToken, core.box.mac(token)) is not None and _count(session) == 0
+
+
+def create_first_admin(core: Core, *, token: str, email: str, password: str) -> UserView:
+    """The first-run account, for the holder of a setup link; refused once any account exists.
+
+    Several instances may each have printed a link: the transaction that deletes every setup token and finds its own
+    among them is the one that creates the admin (the database decides, whichever process asks).
+    """
     email = _check(email=email, password=password, role='admin')
     password_hash = _hasher.hash(password)
-    with _first_admin_lock, core.session() as session:
+    with core.session() as session:
+        consumed = session.execute(sa.delete(SetupToken).returning(SetupToken.token_hash)).scalars().all()
+        if not token or core.box.mac(token) not in consumed:  # raising rolls the deletion back
+            raise Forbidden('this setup link is not valid (anymore): use the one printed in the server console at start')
         if _count(session) > 0:
             raise Conflict('an admin account already exists: sign in instead')
         return _insert(session, email=email, password_hash=password_hash, role='admin')
@@ -64,29 +95,37 @@ def create_user(core: Core, actor: Actor, *, email: str, password: str, role: st
         return _insert(session, email=email, password_hash=password_hash, role=role)
 
 
-def authenticate(core: Core, *, email: str, password: str) -> UserView:
-    """The account these credentials open, or Unauthorized (the same message for a wrong email or password)."""
+def authenticate(core: Core, *, email: str, password: str, address: str, known_browser: str | None = None) -> UserView:
+    """The account these credentials open, or Unauthorized (the same message for a wrong email or password).
+
+    Throttled per account and per client `address` (core.sign_in_throttle); `known_browser` is the token a browser
+    got at an earlier sign-in (known_browser_token), which spares it the account's count.
+    """
     email = email.strip().lower()
     with core.session() as session:
         user = session.exec(select(User).where(User.email == email)).first()
-        valid = _verify(user.password_hash if user else _DUMMY_HASH, password)
-        if user is None or not valid:
-            raise Unauthorized('wrong email or password')
-        if user.disabled:
-            raise Unauthorized('this account is disabled')
+        known = bool(user and known_browser and secrets.compare_digest(known_browser, known_browser_token(core, user.id)))
+        sign_in_throttle.check(session, email=email, address=address, known_browser=known)
+    valid = _verify(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid:
+        sign_in_throttle.record_failure(core, email=email, address=address)
+        raise Unauthorized('wrong email or password')
+    if user.disabled:
+        raise Unauthorized('this account is disabled')
+    with core.session() as session:
+        user = session.get(User, user.id)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         user.last_login_at = utcnow()
         session.add(user)
+        sign_in_throttle.record_success(session, email=email)
         session.flush()
         return _view(user)
 
 
-def get_user(core: Core, user_id: str) -> UserView | None:
-    """The account behind a session, or None when it is gone or disabled (the session then ends)."""
-    with core.session() as session:
-        user = session.get(User, user_id)
-        return _view(user) if user and not user.disabled else None
+def known_browser_token(core: Core, user_id: str) -> str:
+    """What a browser that signed in to this account keeps (in a cookie) to be spared the account's throttling."""
+    return core.box.mac(f'known-browser:{user_id}')
 
 
 def list_users(core: Core, actor: Actor) -> list[UserView]:
@@ -108,7 +147,8 @@ def set_role(core: Core, actor: Actor, user_id: str, *, role: str) -> UserView:
         return _view(user)
 
 
-def set_disabled(core: Core, actor: Actor, user_id: str, *, disabled: bool) -> UserView:
+def set_disabled(core: Core, actor: Actor, user_id: str, *, disabled: bool) -> AccessChange:
+    """Disable (or enable) an account; disabling ends its sessions and revokes the API keys it created, for good."""
     actor.require('admin')
     if disabled and actor.kind == 'user' and actor.id == user_id:
         raise Forbidden('you cannot disable your own account')
@@ -118,7 +158,11 @@ def set_disabled(core: Core, actor: Actor, user_id: str, *, disabled: bool) -> U
             _keep_an_admin(session, user)
         user.disabled = disabled
         session.add(user)
-        return _view(user)
+        revoked = 0
+        if disabled:
+            session.execute(sa.delete(UserSession).where(UserSession.user_id == user_id))
+            revoked = api_keys.revoke_keys_created_by(session, user_id)
+        return AccessChange(_view(user), revoked_keys=revoked)
 
 
 def _check(*, email: str, password: str, role: str) -> str:

@@ -176,6 +176,10 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(max_length=128)  # HMAC-SHA-256 of the whole token
     scopes: list = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     created_by: str | None = Field(default=None, max_length=200)
+    # the account that created it (None: the CLI); disabling that account revokes the key
+    created_by_user_id: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(36), sa.ForeignKey('app_user.id', ondelete='SET NULL'), index=True)
+    )
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
@@ -192,6 +196,40 @@ class User(SQLModel, table=True):
     disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """A dashboard sign-in. The browser's cookie holds a random token and this row its HMAC; until the browser
+    exchanges the one-time ticket handed out at sign-in, the row has only the ticket's HMAC."""
+
+    __tablename__ = 'user_session'
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = parent_id('app_user')
+    token_hash: str | None = Field(default=None, max_length=64, sa_column_kwargs={'unique': True})
+    ticket_hash: str | None = Field(default=None, max_length=64, sa_column_kwargs={'unique': True})
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Recent failed sign-ins of one account or one client address, shared by every instance on the database."""
+
+    __tablename__ = 'sign_in_throttle'
+
+    key: str = Field(primary_key=True, max_length=400)  # 'account:<email>' | 'address:<ip>'
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow, index=True)
+    blocked_until: datetime | None = None
+
+
+class SetupToken(SQLModel, table=True):
+    """The HMAC of a first-run setup link's token, printed to the console at start while no account exists."""
+
+    __tablename__ = 'setup_token'
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class StoredFile(SQLModel, table=True):

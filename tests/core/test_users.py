@@ -8,37 +8,45 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from core import users
+from core import api_keys, users
 from core.errors import Conflict, Forbidden, Invalid, Unauthorized
 from core.permissions import Actor
 from data.tables import User
 
 PASSWORD = 'correct horse battery'
+ADDRESS = '192.0.2.1'
+
+
+def first_admin(core, email: str = 'ada@example.com') -> users.UserView:
+    """The first admin, made as the operator does: with the token of the setup link printed at start."""
+    return users.create_first_admin(core, token=users.issue_setup_token(core), email=email, password=PASSWORD)
 
 
 def test_the_first_admin_exists_once(core) -> None:
     assert users.needs_first_admin(core)
-    admin = users.create_first_admin(core, email=' Ada@Example.com ', password=PASSWORD)
+    token = users.issue_setup_token(core)
+    admin = users.create_first_admin(core, token=token, email=' Ada@Example.com ', password=PASSWORD)
     assert (admin.email, admin.role) == ('ada@example.com', 'admin')
     assert not users.needs_first_admin(core)
-    with pytest.raises(Conflict):
-        users.create_first_admin(core, email='eve@example.com', password=PASSWORD)
+    assert users.issue_setup_token(core) is None
+    with pytest.raises(Forbidden):
+        users.create_first_admin(core, token=token, email='eve@example.com', password=PASSWORD)
 
 
 def test_passwords_are_stored_as_argon2_hashes(core) -> None:
-    users.create_first_admin(core, email='ada@example.com', password=PASSWORD)
+    first_admin(core)
     with core.session() as session:
         stored = session.exec(select(User)).one().password_hash
     assert stored.startswith('$argon2id$') and PASSWORD not in stored
 
 
 def test_sign_in_checks_the_password_and_says_the_same_for_an_unknown_email(core) -> None:
-    users.create_first_admin(core, email='ada@example.com', password=PASSWORD)
-    assert users.authenticate(core, email='ADA@example.com', password=PASSWORD).last_login_at is not None
+    first_admin(core)
+    assert users.authenticate(core, email='ADA@example.com', password=PASSWORD, address=ADDRESS).last_login_at is not None
     with pytest.raises(Unauthorized, match='wrong email or password'):
-        users.authenticate(core, email='ada@example.com', password='wrong password')
+        users.authenticate(core, email='ada@example.com', password='wrong password', address=ADDRESS)
     with pytest.raises(Unauthorized, match='wrong email or password'):
-        users.authenticate(core, email='nobody@example.com', password=PASSWORD)
+        users.authenticate(core, email='nobody@example.com', password=PASSWORD, address=ADDRESS)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +65,7 @@ def test_bad_account_details_name_the_field(core, email, password, role, field) 
 
 
 def test_only_admins_manage_accounts(core) -> None:
-    admin = users.create_first_admin(core, email='ada@example.com', password=PASSWORD)
+    admin = first_admin(core)
     editor = users.create_user(core, admin.actor, email='bob@example.com', password=PASSWORD, role='editor')
     with pytest.raises(Forbidden):
         users.create_user(core, editor.actor, email='eve@example.com', password=PASSWORD, role='admin')
@@ -68,7 +76,7 @@ def test_only_admins_manage_accounts(core) -> None:
 
 
 def test_roles_map_to_what_core_allows(core) -> None:
-    admin = users.create_first_admin(core, email='ada@example.com', password=PASSWORD)
+    admin = first_admin(core)
     viewer = users.create_user(core, admin.actor, email='vic@example.com', password=PASSWORD, role='viewer')
     assert viewer.actor.can('deployments:read') and not viewer.actor.can('deployments:write')
     assert not viewer.actor.can('deployments:run')
@@ -77,7 +85,7 @@ def test_roles_map_to_what_core_allows(core) -> None:
 
 
 def test_the_last_active_admin_cannot_be_demoted_or_disabled(core) -> None:
-    admin = users.create_first_admin(core, email='ada@example.com', password=PASSWORD)
+    admin = first_admin(core)
     with pytest.raises(Conflict):
         users.set_role(core, admin.actor, admin.id, role='viewer')
     other = users.create_user(core, admin.actor, email='bob@example.com', password=PASSWORD, role='admin')
@@ -89,16 +97,16 @@ def test_the_last_active_admin_cannot_be_demoted_or_disabled(core) -> None:
 
 
 def test_a_disabled_account_cannot_sign_in_and_its_session_ends(core) -> None:
-    admin = users.create_first_admin(core, email='ada@example.com', password=PASSWORD)
+    admin = first_admin(core)
     bob = users.create_user(core, admin.actor, email='bob@example.com', password=PASSWORD, role='editor')
     users.set_disabled(core, admin.actor, bob.id, disabled=True)
-    assert users.get_user(core, bob.id) is None
+    assert next(u for u in users.list_users(core, admin.actor) if u.id == bob.id).disabled
     with pytest.raises(Unauthorized, match='disabled'):
-        users.authenticate(core, email='bob@example.com', password=PASSWORD)
+        users.authenticate(core, email='bob@example.com', password=PASSWORD, address=ADDRESS)
 
 
 def test_an_email_has_one_account(core) -> None:
-    admin = users.create_first_admin(core, email='ada@example.com', password=PASSWORD)
+    admin = first_admin(core)
     with pytest.raises(Invalid) as raised:
         users.create_user(core, admin.actor, email='ADA@example.com', password=PASSWORD, role='editor')
     assert raised.value.field == 'email'
@@ -116,3 +124,20 @@ def test_the_cli_creates_an_account_from_a_password_on_stdin(sqlite_url, tmp_pat
     done = subprocess.run(command, input=f'{PASSWORD}\n', capture_output=True, text=True, cwd=root, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith('created admin ops@example.com')
+
+
+def test_disabling_a_user_revokes_the_api_keys_they_created_for_good(core) -> None:
+    admin = first_admin(core)
+    bob = users.create_user(core, admin.actor, email='bob@example.com', password=PASSWORD, role='admin')
+    bobs = api_keys.create_api_key(core, bob.actor, name='bob-service', scopes=['deployments:run'])
+    admins = api_keys.create_api_key(core, admin.actor, name='ada-service', scopes=['deployments:run'])
+    from_cli = api_keys.create_api_key(core, Actor.system(), name='ops', scopes=['deployments:run'])
+    change = users.set_disabled(core, admin.actor, bob.id, disabled=True)
+    assert change.revoked_keys == 1 and change.user.disabled
+    with pytest.raises(Unauthorized, match='revoked'):
+        api_keys.authenticate(core, bobs.token)
+    assert api_keys.authenticate(core, admins.token).id == admins.key.id
+    assert api_keys.authenticate(core, from_cli.token).id == from_cli.key.id
+    users.set_disabled(core, admin.actor, bob.id, disabled=False)
+    with pytest.raises(Unauthorized, match='revoked'):
+        api_keys.authenticate(core, bobs.token)
