@@ -33,15 +33,19 @@ def main(argv: list[str]) -> None:
 
 def serve(settings: Settings) -> None:
     from api.app import api, bind_core, serve_first
+    from core import users
     from core.app import build_core
     from core.engine.worker import Worker
     from ui import pages
 
     core = build_core(settings)
+    setup_token = users.issue_setup_token(core)
+    if setup_token:  # as Jupyter does: only someone who can read this console creates the first admin
+        print(f'No account exists yet. Create the admin account at {setup_link(settings, setup_token)}', flush=True)
     # the API module defines no pages, so it survives the test fixture's reloads: mount it only once
     if not any(getattr(route, 'path', None) == '/api/v1' for route in app.routes):
         app.mount('/api/v1', api)
-    serve_first(app)  # API calls skip the dashboard's middleware (sessions, storage, gzip, login redirect)
+    serve_first(app)  # API calls skip the dashboard's middleware (security headers, gzip)
     bind_core(core)
     pages.register(core)
     for number in range(settings.workers):
@@ -56,8 +60,12 @@ def serve(settings: Settings) -> None:
         title='Hypersigil',
         reload=False,
         show=False,
-        storage_secret=core.box.mac('nicegui-storage'),
     )
+
+
+def setup_link(settings: Settings, token: str) -> str:
+    host = '127.0.0.1' if settings.host in ('0.0.0.0', '::', '') else settings.host
+    return f'http://{host}:{settings.port}/setup?token={token}'
 
 
 def run_in_app(worker) -> None:

@@ -13,6 +13,7 @@ from data.tables import Deployment
 from ui import feedback
 from ui.display import provider_name
 from ui.option_inputs import OptionInputs
+from ui.session import SignedIn
 
 LATEST = 'latest'
 NAME_RULE = 'Lowercase letters, digits, - and _; up to 100 characters. Outside systems call the deployment by this name.'
@@ -22,8 +23,8 @@ NAME_FIXED = 'The name cannot change: outside systems call the deployment by it.
 class DeploymentDialog:
     """One dialog for both create (deployment=None) and edit; `on_saved` gets the saved deployment."""
 
-    def __init__(self, core: Core, actor: Actor, *, on_saved: Callable[[Deployment], Awaitable[None] | None]) -> None:
-        self.core, self.actor, self.on_saved = core, actor, on_saved
+    def __init__(self, me: SignedIn, *, on_saved: Callable[[Deployment], Awaitable[None] | None]) -> None:
+        self.me, self.core, self.on_saved = me, me.core, on_saved
         self.editing: Deployment | None = None
         self._filling = False  # while the form is filled in code, the change handlers stay quiet
         with ui.dialog() as self.dialog, ui.card().classes('w-[36rem] gap-2'):
@@ -32,7 +33,7 @@ class DeploymentDialog:
             self.name_help = ui.label().classes('text-xs text-slate-500 -mt-1')
             self.prompt = ui.select({}, label='Prompt', on_change=self._prompt_chosen, with_input=True).mark('prompt')
             self.version = ui.select({LATEST: 'latest'}, value=LATEST, label='Prompt version').mark('prompt-version')
-            providers = {name: provider_name(name) for name in core.registry.names}
+            providers = {name: provider_name(name) for name in self.core.registry.names}
             self.provider = ui.select(providers, label='Provider', on_change=self._provider_chosen).mark('provider')
             for field in (self.prompt, self.version, self.provider):
                 field.classes('w-full')
@@ -44,7 +45,7 @@ class DeploymentDialog:
                     icon='refresh', on_click=lambda: self._load_models(refresh=True, keep=self.model.value)
                 ).props('flat dense')
                 self.refresh.tooltip('Reload the model list from the provider')
-            self.options = OptionInputs(core)
+            self.options = OptionInputs(self.core)
             with ui.row().classes('w-full justify-end'):
                 ui.button('Cancel', on_click=self.dialog.close).props('flat')
                 self.save_button = ui.button('Save', on_click=self._save).mark('save-deployment')
@@ -57,20 +58,20 @@ class DeploymentDialog:
             **self.options.fields,
         }
 
-    def open_new(self) -> None:
+    async def open_new(self) -> None:
         self.editing = None
         self.title.text = 'New deployment'
         self.name.enable()
         self.name_help.text = NAME_RULE
-        self._fill(name='', prompt_id=None, version=LATEST, provider=None, model=None, options={})
-        self.dialog.open()
+        if await self._fill(name='', prompt_id=None, version=LATEST, provider=None, model=None, options={}):
+            self.dialog.open()
 
-    def open_edit(self, deployment: Deployment) -> None:
+    async def open_edit(self, deployment: Deployment) -> None:
         self.editing = deployment
         self.title.text = f'Edit {deployment.name}'
         self.name.disable()
         self.name_help.text = NAME_FIXED
-        self._fill(
+        filled = await self._fill(
             name=deployment.name,
             prompt_id=deployment.prompt_id,
             version=str(deployment.prompt_version) if deployment.prompt_version else LATEST,
@@ -78,43 +79,42 @@ class DeploymentDialog:
             model=deployment.model,
             options=deployment.options,
         )
+        if not filled:
+            return
         self.dialog.open()
         background_tasks.create(self._load_models(keep=deployment.model), name='load models', context=self.dialog)
 
-    def _fill(
+    async def _fill(
         self, *, name: str, prompt_id: str | None, version: str, provider: str | None, model: str | None, options: dict
-    ) -> None:
+    ) -> bool:
+        """Fill the form; False (and the reason shown) when the prompts cannot be read."""
         feedback.clear_invalid(self.fields)
+        try:
+            prompt_options = await self.me.act(_prompt_options)
+        except DomainError as error:
+            feedback.failure(error)
+            return False
         self._filling = True
         try:
             self.name.value = name
-            self.prompt.set_options(self._prompt_options(), value=prompt_id)
-            self._fill_versions(prompt_id, version)
+            self.prompt.set_options(prompt_options, value=prompt_id)
+            await self._fill_versions(prompt_id, version)
             self.provider.value = provider
             self.model.set_options([model] if model else [], value=model)
         finally:
             self._filling = False
         self.options.show(provider, options)
+        return True
 
-    def _prompt_options(self) -> dict[str, str]:
-        """Every prompt by name (paged through core, 100 at a time)."""
-        options, page = {}, 1
-        while True:
-            result = prompts.list_prompts(self.core, self.actor, page=page, page_size=100)
-            options.update({p.id: p.name for p in result.items})
-            if page * result.page_size >= result.total or not result.items:
-                return options
-            page += 1
-
-    def _prompt_chosen(self) -> None:
+    async def _prompt_chosen(self) -> None:
         if not self._filling:
-            self._fill_versions(self.prompt.value, LATEST)
+            await self._fill_versions(self.prompt.value, LATEST)
 
-    def _fill_versions(self, prompt_id: str | None, value: str) -> None:
+    async def _fill_versions(self, prompt_id: str | None, value: str) -> None:
         versions = {LATEST: 'latest'}
         if prompt_id:
             try:
-                for version in prompts.list_versions(self.core, self.actor, prompt_id):
+                for version in await self.me.act(prompts.list_versions, prompt_id):
                     versions[str(version.version)] = f'v{version.version}'
             except DomainError as error:
                 feedback.failure(error)
@@ -154,9 +154,8 @@ class DeploymentDialog:
             options = self.options.values()
             version = None if self.version.value in (None, LATEST) else int(self.version.value)
             if self.editing is None:
-                saved = await deployments.create_deployment(
-                    self.core,
-                    self.actor,
+                saved = await self.me.act(
+                    deployments.create_deployment,
                     name=(self.name.value or '').strip(),
                     prompt_id=self.prompt.value or '',
                     prompt_version=version,
@@ -170,7 +169,7 @@ class DeploymentDialog:
                     self.dialog.close()
                     feedback.success('Nothing changed')
                     return
-                saved = await deployments.update_deployment(self.core, self.actor, self.editing.id, changes=changes)
+                saved = await self.me.act(deployments.update_deployment, self.editing.id, changes=changes)
         except DomainError as error:
             feedback.show_error(self.fields, error)
             return
@@ -191,3 +190,14 @@ class DeploymentDialog:
             'options': options,
         }
         return {key: value for key, value in wanted.items() if getattr(self.editing, key) != value}
+
+
+def _prompt_options(core: Core, actor: Actor) -> dict[str, str]:
+    """Every prompt by name (paged through core, 100 at a time)."""
+    options, page = {}, 1
+    while True:
+        result = prompts.list_prompts(core, actor, page=page, page_size=100)
+        options.update({p.id: p.name for p in result.items})
+        if page * result.page_size >= result.total or not result.items:
+            return options
+        page += 1

@@ -10,6 +10,8 @@ from core.app import Core
 from core.errors import DomainError, Forbidden
 from core.permissions import Actor
 from ui import display, feedback
+from ui.frame import EmptyState
+from ui.session import SignedIn
 
 # table column -> core's orderBy
 SORTABLE = {'name': 'name', 'provider': 'provider', 'model': 'model', 'created': 'createdAt', 'updated': 'updatedAt'}
@@ -63,10 +65,10 @@ def deployment_rows(core: Core, actor: Actor, request: TableRequest) -> tuple[li
 
 
 class DeploymentsTable:
-    """Search box and server-side table; a click on a row opens the deployment."""
+    """Search box and server-side table; a click on a row opens the deployment. `reload()` fills it."""
 
-    def __init__(self, core: Core, actor: Actor) -> None:
-        self.core, self.actor = core, actor
+    def __init__(self, me: SignedIn) -> None:
+        self.me = me
         self.search = ui.input('Search name, provider or model', on_change=self.reload)
         self.search.props('clearable dense outlined debounce=300').classes('w-96')
         pagination = {'sortBy': 'name', 'descending': False, 'page': 1, 'rowsPerPage': 20, 'rowsNumber': 0}
@@ -75,15 +77,12 @@ class DeploymentsTable:
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.on('request', self._on_request)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/deployments/{e.args[1]["name"]}'))
-        with ui.row().classes('items-center gap-2 text-slate-500') as self.empty:
-            ui.icon('info')
-            self.empty_text = ui.label()
-        self.reload()
+        self.empty = EmptyState()
 
-    def reload(self) -> None:
+    async def reload(self) -> None:
         """Page one with the current search, sort and page size."""
         current = self.table.pagination
-        self.load(
+        await self.load(
             TableRequest(
                 self.search.value or '',
                 current.get('sortBy') or 'name',
@@ -93,9 +92,9 @@ class DeploymentsTable:
             )
         )
 
-    def load(self, request: TableRequest) -> None:
+    async def load(self, request: TableRequest) -> None:
         try:
-            rows, total = deployment_rows(self.core, self.actor, request)
+            rows, total = await self.me.act(deployment_rows, request)
         except DomainError as error:
             feedback.failure(error)
             return
@@ -107,14 +106,14 @@ class DeploymentsTable:
             'rowsPerPage': request.rows_per_page,
             'rowsNumber': total,
         }
-        self.empty.set_visibility(total == 0)
-        self.empty_text.text = (
-            f'No deployment matches "{request.search}".'
-            if request.search
-            else 'No deployments yet. Create a prompt under Prompts, then click "New deployment".'
-        )
+        if total:
+            self.empty.show(None)
+        elif request.search:
+            self.empty.show(f'No deployment matches "{request.search}".')
+        else:
+            self.empty.show('No deployments yet. Create a prompt under Prompts, then click "New deployment".')
 
-    def _on_request(self, event: events.GenericEventArguments) -> None:
+    async def _on_request(self, event: events.GenericEventArguments) -> None:
         page = event.args['pagination']
         request = TableRequest(
             self.search.value or '',
@@ -123,7 +122,7 @@ class DeploymentsTable:
             page.get('page') or 1,
             page.get('rowsPerPage') or 20,
         )
-        self.load(request)
+        await self.load(request)
 
 
 NAME_CELL = """

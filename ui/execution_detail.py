@@ -2,31 +2,29 @@
 
 import asyncio
 import json
-from contextlib import suppress
 
 from nicegui import ui
 
 from core import executions
-from core.app import Core
 from core.engine.cancel import cancel_execution
 from core.errors import DomainError, NotFound
 from core.events import Event
-from core.permissions import Actor
 from core.vocabulary import UNFINISHED
 from data.tables import Execution
 from ui import display, feedback, live
 from ui.executions_table import STATUS_COLORS
+from ui.session import SignedIn
 
 
 class ExecutionDetail:
     """Everything an execution recorded; its result grows live while it runs."""
 
-    def __init__(self, core: Core, actor: Actor, execution: Execution) -> None:
-        self.core, self.actor, self.execution_id = core, actor, execution.id
+    def __init__(self, me: SignedIn, execution: Execution) -> None:
+        self.me, self.execution_id = me, execution.id
         with ui.row().classes('items-center gap-3'):
             self.status = ui.badge()
             self.cancel = ui.button('Cancel', icon='cancel', color='negative', on_click=self._cancel).props('outline dense')
-            if not actor.can('executions:write'):
+            if not me.may('executions:write'):
                 self.cancel.disable()
         self.facts = ui.label().classes('text-slate-600')
         with ui.card().classes('w-full'):
@@ -41,7 +39,9 @@ class ExecutionDetail:
         self.following: asyncio.Task | None = None
         self.show(execution)
         if execution.status in UNFINISHED:
-            self.following = live.follow(core, self._on_events, execution_id=execution.id, idle_seconds=2.0, on_idle=self.reload)
+            self.following = live.follow(
+                me.core, self._on_events, execution_id=execution.id, idle_seconds=2.0, on_idle=self.reload
+            )
 
     def show(self, execution: Execution) -> None:
         self.status.text = execution.status
@@ -83,19 +83,23 @@ class ExecutionDetail:
                 text = content if isinstance(content, str) else json.dumps(content, indent=2)
                 ui.label(f'{message.get("role")}: {text}').classes('whitespace-pre-wrap font-mono text-sm')
 
-    def reload(self) -> None:
-        with suppress(NotFound):
-            self.show(executions.get_execution(self.core, self.actor, self.execution_id))
-
-    def _on_events(self, batch: list[Event]) -> None:
-        self.streamed += ''.join(e.data.get('text', '') for e in batch if e.kind == 'delta')
-        self.reload()
-
-    def _cancel(self) -> None:
+    async def reload(self) -> None:
         try:
-            self.show(cancel_execution(self.core, self.actor, self.execution_id))
+            self.show(await self.me.act(executions.get_execution, self.execution_id))
+        except NotFound:
+            pass
         except DomainError as error:
             feedback.failure(error)
-            self.reload()
+
+    async def _on_events(self, batch: list[Event]) -> None:
+        self.streamed += ''.join(e.data.get('text', '') for e in batch if e.kind == 'delta')
+        await self.reload()
+
+    async def _cancel(self) -> None:
+        try:
+            self.show(await self.me.act(cancel_execution, self.execution_id))
+        except DomainError as error:
+            feedback.failure(error)
+            await self.reload()
             return
         feedback.success('Cancelled')

@@ -5,13 +5,13 @@ from dataclasses import dataclass, replace
 from nicegui import events, ui
 
 from core import executions
-from core.app import Core
 from core.errors import DomainError
 from core.events import Event
-from core.permissions import Actor
 from core.vocabulary import ExecutionStatus
 from data.tables import Execution
 from ui import display, feedback, live
+from ui.frame import EmptyState
+from ui.session import SignedIn
 
 STATUS_COLORS = {
     ExecutionStatus.PENDING: 'grey',
@@ -47,10 +47,10 @@ class ExecutionFilters:
 
 
 class ExecutionsTable:
-    """Newest first; follows the bus for as long as the page is open."""
+    """Newest first; follows the bus for as long as the page is open. `load()` fills it."""
 
-    def __init__(self, core: Core, actor: Actor, *, filters: ExecutionFilters | None = None, page_size: int = 20) -> None:
-        self.core, self.actor = core, actor
+    def __init__(self, me: SignedIn, *, filters: ExecutionFilters | None = None, page_size: int = 20) -> None:
+        self.me = me
         self.filters = filters or ExecutionFilters()
         pagination = {'page': 1, 'rowsPerPage': page_size, 'rowsNumber': 0}
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
@@ -58,45 +58,41 @@ class ExecutionsTable:
         self.table.add_slot('body-cell-status', STATUS_CELL)
         self.table.on('request', self._on_request)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/executions/{e.args[1]["id"]}'))
-        with ui.row().classes('items-center gap-2 text-slate-500') as self.empty:
-            ui.icon('info')
-            self.empty_text = ui.label()
-        self.load()
+        self.empty = EmptyState()
         live.follow(
-            core, self._on_events, kinds=frozenset({'created', 'status'}), idle_seconds=IDLE_POLL_SECONDS, on_idle=self.load
+            me.core, self._on_events, kinds=frozenset({'created', 'status'}), idle_seconds=IDLE_POLL_SECONDS, on_idle=self.load
         )
 
-    def set_filters(self, filters: ExecutionFilters) -> None:
+    async def set_filters(self, filters: ExecutionFilters) -> None:
         self.filters = filters
-        self.load(page=1)
+        await self.load(page=1)
 
-    def load(self, *, page: int | None = None, page_size: int | None = None) -> None:
+    async def load(self, *, page: int | None = None, page_size: int | None = None) -> None:
         pagination = dict(self.table.pagination)
         page = page or pagination.get('page') or 1
         page_size = page_size or pagination.get('rowsPerPage') or 20
         try:
-            result = executions.list_executions(self.core, self.actor, **vars(self.filters), page=page, page_size=page_size)
+            result = await self.me.act(executions.list_executions, **vars(self.filters), page=page, page_size=page_size)
         except DomainError as error:
             feedback.failure(error)
             return
         self.table.rows = [execution_row(e) for e in result.items]
         self.table.pagination = {**pagination, 'page': page, 'rowsPerPage': page_size, 'rowsNumber': result.total}
-        self.empty.set_visibility(result.total == 0)
-        filtered = any(vars(self.filters).values())
-        self.empty_text.text = (
-            'No execution matches these filters.'
-            if filtered
-            else 'No executions yet. Run a deployment from its "Try it" panel or through the API.'
-        )
+        if result.total:
+            self.empty.show(None)
+        elif any(vars(self.filters).values()):
+            self.empty.show('No execution matches these filters.')
+        else:
+            self.empty.show('No executions yet. Run a deployment from its "Try it" panel or through the API.')
 
-    def _on_events(self, batch: list[Event]) -> None:
+    async def _on_events(self, batch: list[Event]) -> None:
         if self.filters.deployment and all(e.data.get('deploymentName') not in (None, self.filters.deployment) for e in batch):
             return  # only executions of other deployments changed
-        self.load()
+        await self.load()
 
-    def _on_request(self, event: events.GenericEventArguments) -> None:
+    async def _on_request(self, event: events.GenericEventArguments) -> None:
         pagination = event.args['pagination']
-        self.load(page=pagination.get('page') or 1, page_size=pagination.get('rowsPerPage') or 20)
+        await self.load(page=pagination.get('page') or 1, page_size=pagination.get('rowsPerPage') or 20)
 
 
 def execution_row(execution: Execution) -> dict:

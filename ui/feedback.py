@@ -7,6 +7,7 @@ from nicegui.elements.mixins.validation_element import ValidationElement
 
 from core.errors import DomainError, Invalid
 from core.providers.base import ProviderError
+from core.sessions import SessionEnded
 
 
 def success(message: str) -> None:
@@ -14,7 +15,9 @@ def success(message: str) -> None:
 
 
 def failure(error: Exception | str) -> None:
-    """A toast for an error a person can act on."""
+    """A toast for an error a person can act on (an ended session has its own notice already)."""
+    if isinstance(error, SessionEnded):
+        return
     ui.notify(message_of(error), type='negative', multi_line=True)
 
 

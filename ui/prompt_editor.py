@@ -1,7 +1,7 @@
 """Edit a prompt: template, schemas, file flag; the variables it uses; a preview of the messages it would send."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
@@ -12,6 +12,7 @@ from core.permissions import Actor
 from core.prompts import PromptView
 from core.templates import build_messages, template_variables
 from ui import feedback
+from ui.session import SignedIn
 
 TEMPLATE_HELP = (
     'Mustache, no HTML escaping. {{input}} is the raw input; when the input is a JSON object its keys are variables too. '
@@ -22,8 +23,10 @@ TEMPLATE_HELP = (
 class PromptEditor:
     """Create (prompt=None) or edit; a save that changes the content makes a new version."""
 
-    def __init__(self, core: Core, actor: Actor, prompt: PromptView | None, *, on_saved: Callable[[PromptView], None]) -> None:
-        self.core, self.actor, self.prompt, self.on_saved = core, actor, prompt, on_saved
+    def __init__(
+        self, me: SignedIn, prompt: PromptView | None, *, on_saved: Callable[[PromptView], Awaitable[None] | None]
+    ) -> None:
+        self.me, self.prompt, self.on_saved = me, prompt, on_saved
         self.name = ui.input('Name', value=prompt.name if prompt else '').classes('w-full')
         self.template = ui.textarea('Template', value=prompt.template if prompt else '', on_change=self._show_variables)
         self.template.classes('w-full font-mono').props('autogrow outlined').mark('template')
@@ -40,7 +43,7 @@ class PromptEditor:
         }
         with ui.row():
             self.save_button = ui.button('Save' if prompt else 'Create prompt', icon='save', on_click=self.save)
-            self.save_button.set_enabled(actor.can('prompts:write'))
+            self.save_button.set_enabled(me.may('prompts:write'))
         with ui.card().classes('w-full'):
             ui.label('Preview').classes('font-semibold')
             self.sample = (
@@ -60,10 +63,10 @@ class PromptEditor:
                 'accepts_file': bool(self.accepts_file.value),
             }
             if self.prompt is None:
-                saved = prompts.create_prompt(self.core, self.actor, name=self.name.value or '', **content)
+                saved = await self.me.act(prompts.create_prompt, name=self.name.value or '', **content)
                 feedback.success(f'Created {saved.name}')
             else:
-                saved = prompts.update_prompt(self.core, self.actor, self.prompt.id, name=self.name.value or '', **content)
+                saved = await self.me.act(prompts.update_prompt, self.prompt.id, name=self.name.value or '', **content)
                 changed = saved.version != self.prompt.version
                 feedback.success(
                     f'Saved as version {saved.version}' if changed else 'Saved (the content did not change, so no new version)'
@@ -78,18 +81,26 @@ class PromptEditor:
             feedback.failure(error)
             return
         self.prompt = saved
-        self.on_saved(saved)
+        result = self.on_saved(saved)
+        if result is not None:
+            await result
 
-    def preview(self) -> None:
+    async def preview(self) -> None:
         """Render what is in the editor now (saved or not) with the sample input."""
+        try:
+            schema = _parse_json(self.input_schema, 'inputSchema')
+            messages = await self.me.act(_render, self.template.value or '', self.sample.value or '', schema)
+        except Invalid as error:
+            messages, problem = [], feedback.message_of(error)
+        except DomainError as error:
+            feedback.failure(error)
+            return
+        else:
+            problem = None
         self.preview_output.clear()
         with self.preview_output:
-            try:
-                schema = _parse_json(self.input_schema, 'inputSchema')
-                messages = build_messages(self.template.value or '', self.sample.value or '', input_schema=schema)
-            except Invalid as error:
-                ui.label(feedback.message_of(error)).classes('text-negative')
-                return
+            if problem:
+                ui.label(problem).classes('text-negative')
             for message in messages:
                 ui.label(f'{message["role"]}: {message["content"]}').classes('whitespace-pre-wrap font-mono text-sm')
 
@@ -100,6 +111,11 @@ class PromptEditor:
             self.variables.text = f'Template problem: {error.detail}'
             return
         self.variables.text = 'Variables: ' + (', '.join(names) if names else 'none (the template becomes the system message)')
+
+
+def _render(core: Core, actor: Actor, template: str, sample: str, input_schema: dict | None) -> list[dict]:
+    """The messages the editor's template would send (off the event loop: it may validate against a schema)."""
+    return build_messages(template, sample, input_schema=input_schema)
 
 
 def _json_area(label: str, value: dict | None) -> ui.textarea:

@@ -1,48 +1,126 @@
-"""Who is signed in: the user id in NiceGUI's per-browser storage, and the redirect for everyone else."""
+"""Who uses a dashboard page: the session cookie, and the signed-in person re-read from the database at every action."""
 
-from urllib.parse import quote
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
-from nicegui import app
-from starlette.middleware.base import BaseHTTPMiddleware
+from fastapi.responses import RedirectResponse, Response
+from nicegui import app, run, ui
 
-from core import users
+from core import sessions
 from core.app import Core
+from core.permissions import Actor
+from core.sessions import SessionEnded
 from core.users import UserView
+from ui.targets import login_url
 
-# open without a session: the sign-in pages, NiceGUI's assets, and the API (which uses API keys)
-OPEN_PATHS = ('/login', '/setup')
-OPEN_PREFIXES = ('/_nicegui', '/api/')
-
-
-def signed_in_user(core: Core) -> UserView | None:
-    """The account of this browser's session, or None (and the session is cleared) when it is gone or disabled."""
-    user_id = app.storage.user.get('user_id')
-    user = users.get_user(core, user_id) if user_id else None
-    if user is None:
-        app.storage.user.pop('user_id', None)
-    return user
+T = TypeVar('T')
+COOKIE = 'hypersigil_session'
+SECURE_COOKIE = '__Host-hypersigil_session'  # the name over HTTPS: the browser then refuses it from a sibling domain
+KNOWN_BROWSER_COOKIE = 'hypersigil_known_browser'
+KNOWN_BROWSER_DAYS = 365
+ENDED = 'hypersigil-session-ended'  # in the page's client storage once its session is found over
 
 
-def sign_in(user: UserView) -> None:
-    app.storage.user['user_id'] = user.id
+class SignedIn:
+    """The person on one open page; its handlers call core through `act`, as the person is at that moment."""
+
+    def __init__(self, core: Core, token: str, user: UserView) -> None:
+        self.core, self.token = core, token
+        self.user = user  # as the page was loaded: for showing, never for deciding
+
+    async def act(self, function: Callable[..., T | Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
+        """`function(core, actor, *args, **kwargs)` with the actor re-read now; synchronous work runs off the event loop.
+
+        SessionEnded (signed out elsewhere, expired, disabled) is told to the person on the page, then raised.
+        """
+        if inspect.iscoroutinefunction(function):
+            return await function(self.core, await self.actor(), *args, **kwargs)
+        return await self._off_loop(lambda: function(self.core, self._actor_now(), *args, **kwargs))
+
+    def may(self, scope: str) -> bool:
+        """Whether the page offers an action (core decides again, as the person is then, when it is taken)."""
+        return self.user.actor.can(scope)
+
+    async def actor(self) -> Actor:
+        """Who acts, as they are now (role, enabled, signed in)."""
+        return await self._off_loop(self._actor_now)
+
+    async def sign_out(self) -> None:
+        await run.io_bound(sessions.end_session, self.core, self.token)
+        ui.navigate.to('/login')
+
+    def _actor_now(self) -> Actor:
+        return sessions.resolve(self.core, self.token).actor
+
+    async def _off_loop(self, work: Callable[[], T]) -> T:
+        client = ui.context.client
+        try:
+            if client.storage.get(ENDED):  # once ended, the page asks the database no more
+                raise SessionEnded()
+            result = await run.io_bound(work)
+        except SessionEnded:
+            with client:
+                tell_session_ended()
+            raise
+        if result is None and (app.is_stopping or asyncio.current_task().cancelling()):
+            raise asyncio.CancelledError  # io_bound answers None when cancelled or stopping: stop here, not further on
+        return result
 
 
-def sign_out() -> None:
-    app.storage.user.clear()
+def tell_session_ended() -> None:
+    """Once per page: a notice that cannot be dismissed, with a way to sign in again and come back here."""
+    client = ui.context.client
+    if client.storage.get(ENDED):
+        return
+    client.storage[ENDED] = True
+    request = client.request
+    with client.layout, ui.dialog().props('persistent') as dialog, ui.card().classes('gap-3'):
+        ui.label('You are signed out').classes('text-lg font-semibold')
+        ui.label('Your session has ended: you signed out, it expired, or your account was disabled.')
+        ui.link('Sign in again', login_url(request.url.path, request.url.query)).classes('font-semibold')
+    dialog.open()
 
 
-def to_login(path: str = '') -> RedirectResponse:
-    target = '/login' + (f'?next={quote(path)}' if path and path not in OPEN_PATHS and path != '/' else '')
-    return RedirectResponse(target)
+async def signed_in(core: Core, request: Request) -> SignedIn | None:
+    """The person whose session cookie came with `request`, or None."""
+    token = session_token(core, request)
+    if not token:
+        return None
+    try:
+        user = await run.io_bound(sessions.resolve, core, token)
+    except SessionEnded:
+        return None
+    return SignedIn(core, token, user)
 
 
-class LoginRedirect(BaseHTTPMiddleware):
-    """Sends a browser without a session to the sign-in page; the API and NiceGUI's own routes pass."""
+def session_token(core: Core, request: Request) -> str | None:
+    return request.cookies.get(cookie_name(core))
 
-    async def dispatch(self, request: Request, call_next):
-        path = request.url.path
-        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES) or path == '/api' or app.storage.user.get('user_id'):
-            return await call_next(request)
-        return to_login(path)
+
+def cookie_name(core: Core) -> str:
+    return SECURE_COOKIE if core.settings.secure_cookies else COOKIE
+
+
+def set_session_cookies(core: Core, response: Response, *, token: str, known_browser: str) -> None:
+    """The session (HttpOnly, SameSite=Lax, Secure over HTTPS) and the long-lived known-browser token."""
+    secure = core.settings.secure_cookies
+    lifetime = int(sessions.SESSION_LIFETIME.total_seconds())
+    response.set_cookie(cookie_name(core), token, max_age=lifetime, path='/', secure=secure, httponly=True, samesite='lax')
+    response.set_cookie(
+        KNOWN_BROWSER_COOKIE,
+        known_browser,
+        max_age=KNOWN_BROWSER_DAYS * 86400,
+        path='/',
+        secure=secure,
+        httponly=True,
+        samesite='lax',
+    )
+
+
+def redirect(url: str) -> RedirectResponse:
+    """Answer a page request with a redirect, and drop the page NiceGUI began for it (else it waits a minute to go)."""
+    ui.context.client.delete()
+    return RedirectResponse(url)

@@ -1,28 +1,27 @@
 """The "Try it" panel: run a deployment from the dashboard and watch its result stream in."""
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from core import executions, files
-from core.app import Core
 from core.errors import DomainError
-from core.permissions import Actor
 from core.vocabulary import FINISHED, ExecutionStatus, Origin
 from data.tables import Deployment, Execution
 from ui import display, feedback
 from ui.option_inputs import OptionInputs
+from ui.session import SignedIn
 
 CHECK_SECONDS = 1.0  # without events (a worker in another process) re-read the execution this often
 
 
 class TryIt:
-    def __init__(self, core: Core, actor: Actor, deployment: Deployment, *, accepts_file: bool) -> None:
-        self.core, self.actor, self.deployment = core, actor, deployment
+    def __init__(self, me: SignedIn, deployment: Deployment, *, accepts_file: bool) -> None:
+        self.me, self.core, self.deployment = me, me.core, deployment
         self.user_input = ui.textarea('Input', placeholder='Text, or a JSON object whose keys fill the template').classes(
             'w-full'
         )
         self.user_input.props('autogrow outlined').mark('try-input')
         with ui.expansion('Option overrides, trace id, file').classes('w-full'):
-            self.options = OptionInputs(core)
+            self.options = OptionInputs(self.core)
             self.options.show(deployment.provider, {})
             self.trace_id = ui.input('Trace id (optional)').classes('w-full')
             self.file = ui.select({}, label='File', clearable=True).classes('w-full')
@@ -36,11 +35,11 @@ class TryIt:
         self.output = ui.label().classes('w-full whitespace-pre-wrap font-mono text-sm p-3 bg-slate-50 rounded min-h-[3rem]')
         self.details = ui.link('', '#').classes('text-sm')
         self.details.visible = False
-        if not actor.can('deployments:run'):
+        if not me.may('deployments:run'):
             self.run_button.disable()
             self.run_button.tooltip('Your role cannot run deployments')
         if accepts_file:
-            self._load_files()
+            background_tasks.create(self._load_files(), name='load files', context=self.file)
 
     async def run(self) -> None:
         """Start the execution, then show its text deltas as they arrive and its final record at the end."""
@@ -51,9 +50,8 @@ class TryIt:
             # subscribe before the run starts so no early delta is missed
             async with self.core.bus.subscribe() as subscription:
                 try:
-                    execution = await executions.run_deployment(
-                        self.core,
-                        self.actor,
+                    execution = await self.me.act(
+                        executions.run_deployment,
                         self.deployment.name,
                         user_input=self.user_input.value or '',
                         options=self.options.values() or None,
@@ -65,15 +63,18 @@ class TryIt:
                     feedback.show_error(self.fields, error)
                     return
                 self._show_status(execution)
-                await self._stream(subscription, execution)
+                try:
+                    await self._stream(subscription, execution)
+                except DomainError as error:  # e.g. the session ended while it ran
+                    feedback.failure(error)
         finally:
-            self.spinner.visible, self.run_button.enabled = False, self.actor.can('deployments:run')
+            self.spinner.visible, self.run_button.enabled = False, self.me.may('deployments:run')
 
     async def _stream(self, subscription, execution: Execution) -> None:
         while not self.output.is_deleted:
             event = await subscription.get(timeout=CHECK_SECONDS)
             if event is None:
-                execution = executions.get_execution(self.core, self.actor, execution.id)
+                execution = await self.me.act(executions.get_execution, execution.id)
                 self._show_status(execution)
                 if execution.status in FINISHED:
                     break
@@ -86,7 +87,7 @@ class TryIt:
                 self.status.text = event.data.get('status', '')
                 if event.data.get('status') in FINISHED:
                     break
-        self._show_final(executions.get_execution(self.core, self.actor, execution.id))
+        self._show_final(await self.me.act(executions.get_execution, execution.id))
 
     def _show_status(self, execution: Execution) -> None:
         self.status.text = execution.status
@@ -107,9 +108,9 @@ class TryIt:
         self.details.props(f'href=/executions/{execution.id}')
         self.details.visible = True
 
-    def _load_files(self) -> None:
+    async def _load_files(self) -> None:
         try:
-            page = files.list_files(self.core, self.actor, page=1, page_size=100)
+            page = await self.me.act(files.list_files, page=1, page_size=100)
         except DomainError:
             return  # a role without files:read simply sees no file choices
         self.file.set_options({f.id: f'{f.filename} ({f.size} bytes)' for f in page.items})

@@ -1,11 +1,14 @@
-"""A person in a real headless Chromium: first-run admin, a prompt, a deployment, a run whose reply streams in."""
+"""A person in a real headless Chromium: first-run admin from the printed link, a prompt, a deployment, a run whose
+reply streams in; two tabs of one browser, where signing out in one stops the other."""
 
+import re
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -48,12 +51,8 @@ def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(serv
     page = Page(browser, tmp_path / 'failure.png')
 
     browser.get(server)
-    page.see('Create the admin account')
-    page.type('Admin email', 'ada@example.com')
-    page.type('Password', 'correct horse battery')
-    page.type('Repeat password', 'correct horse battery')
-    page.click('Create admin account')
-    page.see('No deployments yet')
+    page.see('open the setup link that the server printed in its console')  # the first visitor alone cannot set up
+    create_admin(page, server, tmp_path / 'server.log')
 
     browser.get(f'{server}/prompts/new')
     page.type('Name', 'Helpdesk')
@@ -81,6 +80,39 @@ def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(serv
     assert (tmp_path / 'try-it.png').stat().st_size > 0
 
 
+def test_signing_out_in_one_tab_stops_the_other_at_its_next_click(server, browser, sqlite_url, tmp_path) -> None:
+    page = Page(browser, tmp_path / 'failure.png')
+    create_admin(page, server, tmp_path / 'server.log')
+    browser.get(f'{server}/settings')
+    page.open_tab('API keys')
+    page.type('Name', 'backdoor')
+    settings_tab = browser.current_window_handle
+
+    browser.switch_to.new_window('tab')  # the same browser, so the same session cookie
+    browser.get(f'{server}/prompts')
+    page.click('Log out')
+    page.see('Sign in to Hypersigil')
+
+    browser.switch_to.window(settings_tab)
+    page.click('Create key')
+    page.see('You are signed out')
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text('SELECT count(*) FROM api_key')).scalar_one() == 0
+    engine.dispose()
+
+
+def create_admin(page: 'Page', server: str, log: Path) -> None:
+    """Open the setup link the server printed at start, as its operator does, and create the admin account."""
+    page.driver.get(server + re.search(r'/setup\?token=\S+', log.read_text()).group(0))
+    page.see('Create the admin account')
+    page.type('Admin email', 'ada@example.com')
+    page.type('Password', 'correct horse battery')
+    page.type('Repeat password', 'correct horse battery')
+    page.click('Create admin account')
+    page.see('No deployments yet')
+
+
 class Page:
     """Find things the way a person does: by the words on screen."""
 
@@ -98,6 +130,11 @@ class Page:
 
     def click(self, text: str) -> None:
         self._wait(lambda: self._visible(f'//button[.//span[normalize-space()={_quoted(text)}]]'), f'button {text!r}').click()
+
+    def open_tab(self, label: str) -> None:
+        self._wait(
+            lambda: self._visible(f'//*[contains(@class, "q-tab__label")][normalize-space()={_quoted(label)}]'), f'tab {label!r}'
+        ).click()
 
     def choose(self, label: str, option: str) -> None:
         """Open a select by its label and pick an option from its menu (options may load a moment later)."""

@@ -111,3 +111,8 @@ def marked(user: User, marker: str) -> ui.element:
 async def models_loaded(user: User, model: str = 'gpt-4o') -> None:
     """Wait until the dialog's model list (filled from the provider in the background) offers `model`."""
     await eventually(lambda: model in marked(user, 'model').options)
+
+
+async def dialog_open(user: User) -> None:
+    """Wait until a dialog is open (it opens once its form is filled from the database)."""
+    await eventually(lambda: any(dialog.value for dialog in user.find(ui.dialog).elements))

@@ -5,13 +5,25 @@ from nicegui.testing import User
 
 from core import deployments
 from core.permissions import Actor
-from tests.ui.conftest import SLOW, choose, make_deployment, make_prompt, marked, models_loaded, only, signed_in
+from tests.ui.conftest import (
+    SLOW,
+    choose,
+    dialog_open,
+    eventually,
+    make_deployment,
+    make_prompt,
+    marked,
+    models_loaded,
+    only,
+    signed_in,
+)
 
 
 async def test_create_a_deployment_through_the_dialog_with_models_from_the_provider(user: User, seed, fake_llm) -> None:
     make_prompt(seed, 'Helpdesk')
     await signed_in(user, seed)
     user.find('New deployment').click()
+    await dialog_open(user)
     user.find(marker='deployment-name').type('support-bot')
     choose(user, 'prompt', 'Helpdesk')
     choose(user, 'provider', 'OpenAI')
@@ -29,6 +41,7 @@ async def test_an_invalid_name_is_shown_next_to_the_field_and_nothing_is_saved(u
     make_prompt(seed, 'Helpdesk')
     await signed_in(user, seed)
     user.find('New deployment').click()
+    await dialog_open(user)
     user.find(marker='deployment-name').type('Support Bot!')
     choose(user, 'prompt', 'Helpdesk')
     choose(user, 'provider', 'OpenAI')
@@ -44,6 +57,7 @@ async def test_the_model_list_says_why_when_the_provider_fails(user: User, seed,
     fake_llm.fail(500, on='models', provider='anthropic', message='upstream is down')
     await signed_in(user, seed)
     user.find('New deployment').click()
+    await dialog_open(user)
     choose(user, 'provider', 'Anthropic')
     await user.should_see('Could not list anthropic models', retries=SLOW)
 
@@ -51,6 +65,7 @@ async def test_the_model_list_says_why_when_the_provider_fails(user: User, seed,
 async def test_options_the_provider_does_not_support_are_hidden(user: User, seed) -> None:
     await signed_in(user, seed)
     user.find('New deployment').click()
+    await dialog_open(user)
     choose(user, 'provider', 'OpenAI')
     await user.should_see(marker='topP', retries=SLOW)
     await user.should_not_see(marker='topK')
@@ -68,9 +83,9 @@ async def test_the_table_pages_searches_and_sorts_on_the_server(user: User, seed
     assert table.rows[0]['name'] == 'bot-00'
     table_interaction = user.find(ui.table)
     table_interaction.trigger('request', {'pagination': {'page': 2, 'rowsPerPage': 20, 'sortBy': 'name', 'descending': True}})
-    assert [row['name'] for row in table.rows] == ['bot-04', 'bot-03', 'bot-02', 'bot-01', 'bot-00']
+    await eventually(lambda: [row['name'] for row in table.rows] == ['bot-04', 'bot-03', 'bot-02', 'bot-01', 'bot-00'])
     user.find('Search name, provider or model').type('bot-1')
-    assert table.pagination['rowsNumber'] == 10 and table.pagination['page'] == 1
+    await eventually(lambda: table.pagination['rowsNumber'] == 10 and table.pagination['page'] == 1)
 
 
 async def test_an_empty_list_says_what_to_do_next(user: User, seed) -> None:

@@ -1,14 +1,14 @@
-"""The dashboard's pages, registered over one Core, behind the sign-in redirect."""
+"""The dashboard's pages, registered over one Core; each guards itself (ui.page_guard)."""
 
 from nicegui import app
 
 from core.app import Core
 from ui.pages import deployment, deployments, executions, files, login, prompts, settings
-from ui.session import LoginRedirect
+from ui.security_headers import SecurityHeaders
 
 
 def register(core: Core) -> None:
-    """Add every page and the middleware that sends visitors without a session to /login."""
-    app.add_middleware(LoginRedirect)
+    """Add every page, and the headers that keep them out of other sites' frames."""
+    app.add_middleware(SecurityHeaders)
     for page in (login, deployments, deployment, executions, prompts, files, settings):
         page.register(core)

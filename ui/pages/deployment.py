@@ -1,7 +1,6 @@
 """/deployments/{name}: configuration, edit and delete, Try it, API snippets, live executions, revisions with rollback."""
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from core import deployments, prompts
@@ -9,10 +8,12 @@ from core.app import Core
 from core.errors import DomainError, NotFound
 from core.permissions import Actor
 from data.tables import Deployment
-from ui import display, feedback, session
+from ui import display, feedback
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
+from ui.page_guard import dashboard_page
+from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
 
@@ -20,28 +21,20 @@ SHOWN_REVISIONS = 50
 
 
 def register(core: Core) -> None:
-    @ui.page('/deployments/{name}')
-    def deployment_page(name: str, request: Request) -> RedirectResponse | None:
-        user = session.signed_in_user(core)
-        if user is None:
-            return session.to_login(f'/deployments/{name}')
-        try:
-            deployment = deployments.get_deployment(core, user.actor, name)
-        except DomainError as error:
-            with frame('Deployment not found', user, section='Deployments'):
-                ui.label(feedback.message_of(error)).classes('text-negative')
-                ui.link('Back to deployments', '/deployments')
-            return None
-        with frame(deployment.name, user, section='Deployments'):
-            DeploymentView(core, user.actor, deployment, base_url=str(request.base_url))
-        return None
+    @dashboard_page('/deployments/{name}', core, section='Deployments')
+    async def deployment_page(me: SignedIn, name: str, request: Request) -> None:
+        deployment = await me.act(deployments.get_deployment, name)
+        prompt_name, accepts_file = await me.act(_prompt_facts, deployment)
+        with frame(deployment.name, me, section='Deployments'):
+            base_url = str(request.base_url)
+            await DeploymentView(me, deployment, prompt_name=prompt_name, accepts_file=accepts_file, base_url=base_url).load()
 
 
 class DeploymentView:
-    def __init__(self, core: Core, actor: Actor, deployment: Deployment, *, base_url: str) -> None:
-        self.core, self.actor, self.deployment = core, actor, deployment
-        self.dialog = DeploymentDialog(core, actor, on_saved=self._saved)
-        can_write = actor.can('deployments:write')
+    def __init__(self, me: SignedIn, deployment: Deployment, *, prompt_name: str, accepts_file: bool, base_url: str) -> None:
+        self.me, self.deployment, self.prompt_name = me, deployment, prompt_name
+        self.dialog = DeploymentDialog(me, on_saved=self._saved)
+        can_write = me.may('deployments:write')
         with ui.row().classes('w-full items-start gap-4'):
             with ui.card().classes('grow'):
                 ui.label('Configuration').classes('font-semibold')
@@ -58,24 +51,27 @@ class DeploymentView:
                 run_snippets(base_url, deployment.name)
         with ui.card().classes('w-full'):
             ui.label('Try it').classes('font-semibold')
-            self.try_it = TryIt(core, actor, deployment, accepts_file=self._accepts_file())
+            self.try_it = TryIt(me, deployment, accepts_file=accepts_file)
         with ui.card().classes('w-full'):
             with ui.row().classes('w-full items-center justify-between'):
                 ui.label('Latest executions').classes('font-semibold')
                 ui.link('All executions of this deployment', f'/executions?deployment={deployment.name}').classes('text-sm')
-            ExecutionsTable(core, actor, filters=ExecutionFilters(deployment=deployment.name), page_size=10)
+            self.executions = ExecutionsTable(me, filters=ExecutionFilters(deployment=deployment.name), page_size=10)
         with ui.card().classes('w-full'):
             ui.label('Revisions').classes('font-semibold')
             self.revisions = ui.column().classes('w-full gap-1')
-        self.show()
 
-    def show(self) -> None:
+    async def load(self) -> None:
+        await self.show()
+        await self.executions.load()
+
+    async def show(self) -> None:
         """Fill the configuration and the revision list from the current deployment."""
         d = self.deployment
         self.configuration.clear()
         with self.configuration:
             for label, value in (
-                ('Prompt', display.prompt_version(self._prompt_name(), d.prompt_version)),
+                ('Prompt', display.prompt_version(self.prompt_name, d.prompt_version)),
                 ('Provider', d.provider),
                 ('Model', d.model),
                 ('Options', display.options_text(d.options)),
@@ -86,13 +82,18 @@ class DeploymentView:
                     ui.label(f'{label}:').classes('text-slate-500 w-24')
                     ui.label(value)
         self.try_it.options.show(d.provider, self.try_it.options.values())
-        self._show_revisions()
+        await self._show_revisions()
 
-    def _show_revisions(self) -> None:
+    async def _show_revisions(self) -> None:
+        try:
+            revisions = await self.me.act(deployments.list_revisions, self.deployment.id)
+        except DomainError as error:
+            feedback.failure(error)
+            return
+        can_write = self.me.may('deployments:write')
         self.revisions.clear()
-        can_write = self.actor.can('deployments:write')
         with self.revisions:
-            for revision in deployments.list_revisions(self.core, self.actor, self.deployment.id)[:SHOWN_REVISIONS]:
+            for revision in revisions[:SHOWN_REVISIONS]:
                 config = revision.config
                 current = revision.revision == self.deployment.revision
                 with ui.row().classes('w-full items-center gap-3 border-b py-1'):
@@ -112,37 +113,40 @@ class DeploymentView:
 
     async def _rollback(self, revision: int) -> None:
         try:
-            self.deployment = await deployments.rollback_deployment(self.core, self.actor, self.deployment.id, revision=revision)
+            self.deployment = await self.me.act(deployments.rollback_deployment, self.deployment.id, revision=revision)
         except DomainError as error:
             feedback.failure(error)
             return
+        await self.show()
         feedback.success(f'Rolled back to revision {revision}; saved as revision {self.deployment.revision}')
-        self.show()
 
-    def _saved(self, deployment: Deployment) -> None:
+    async def _saved(self, deployment: Deployment) -> None:
         self.deployment = deployment
-        self.show()
+        try:
+            self.prompt_name, _ = await self.me.act(_prompt_facts, deployment)
+        except DomainError as error:
+            feedback.failure(error)
+        await self.show()
 
     async def _delete(self) -> None:
         if not await feedback.confirm(f'Delete the deployment {self.deployment.name}? Its executions stay readable.'):
             return
         try:
-            deployments.delete_deployment(self.core, self.actor, self.deployment.id)
+            await self.me.act(deployments.delete_deployment, self.deployment.id)
         except DomainError as error:
             feedback.failure(error)
             return
         feedback.success(f'Deleted {self.deployment.name}')
         ui.navigate.to('/deployments')
 
-    def _prompt_name(self) -> str:
-        try:
-            return prompts.get_prompt(self.core, self.actor, self.deployment.prompt_id).name
-        except NotFound:
-            return '(deleted prompt)'
 
-    def _accepts_file(self) -> bool:
-        try:
-            prompt = prompts.get_prompt(self.core, self.actor, self.deployment.prompt_id, version=self.deployment.prompt_version)
-        except DomainError:
-            return False
-        return prompt.accepts_file
+def _prompt_facts(core: Core, actor: Actor, deployment: Deployment) -> tuple[str, bool]:
+    """The deployment's prompt name, and whether the version it runs accepts a file."""
+    try:
+        name = prompts.get_prompt(core, actor, deployment.prompt_id).name
+    except NotFound:
+        return '(deleted prompt)', False
+    try:
+        return name, prompts.get_prompt(core, actor, deployment.prompt_id, version=deployment.prompt_version).accepts_file
+    except DomainError:
+        return name, False

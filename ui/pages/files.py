@@ -1,52 +1,47 @@
 """/files: upload, list and delete the files that prompts accepting a file can be run with."""
 
-from fastapi.responses import RedirectResponse
-from nicegui import events, run, ui
+from nicegui import events, ui
 
 from core import files
 from core.app import Core
 from core.errors import DomainError
-from core.permissions import Actor
-from ui import display, feedback, session
-from ui.frame import frame
+from ui import display, feedback
+from ui.frame import EmptyState, frame
+from ui.page_guard import dashboard_page
+from ui.session import SignedIn
 
 PAGE_SIZE = 50
 
 
 def register(core: Core) -> None:
-    @ui.page('/files')
-    def files_page() -> RedirectResponse | None:
-        user = session.signed_in_user(core)
-        if user is None:
-            return session.to_login('/files')
-        with frame('Files', user):
-            FilesView(core, user.actor)
-        return None
+    @dashboard_page('/files', core, section='Files')
+    async def files_page(me: SignedIn) -> None:
+        with frame('Files', me):
+            await FilesView(me).show()
 
 
 class FilesView:
-    def __init__(self, core: Core, actor: Actor) -> None:
-        self.core, self.actor = core, actor
+    def __init__(self, me: SignedIn) -> None:
+        self.me = me
         ui.label('Upload a file here, then pick it in "Try it" of a deployment whose prompt accepts a file.').classes(
             'text-slate-600'
         )
-        limit_mb = files.max_upload_bytes(core) / 1024 / 1024
+        limit_mb = files.max_upload_bytes(me.core) / 1024 / 1024
         self.upload = ui.upload(label=f'Upload (up to {limit_mb:g} MB)', auto_upload=True, on_upload=self._uploaded)
         self.upload.props('accept="image/*,application/pdf,text/*,application/json"').classes('w-96')
-        self.upload.set_enabled(actor.can('files:write'))
+        self.upload.set_enabled(me.may('files:write'))
         self.list = ui.column().classes('w-full gap-1')
-        self.show()
+        self.empty = EmptyState()
+        self.more = ui.label().classes('text-slate-500 text-sm')
 
-    def show(self) -> None:
-        self.list.clear()
+    async def show(self) -> None:
         try:
-            page = files.list_files(self.core, self.actor, page=1, page_size=PAGE_SIZE)
+            page = await self.me.act(files.list_files, page=1, page_size=PAGE_SIZE)
         except DomainError as error:
             feedback.failure(error)
             return
+        self.list.clear()
         with self.list:
-            if not page.items:
-                ui.label('No files yet. Upload one above.').classes('text-slate-500')
             for stored in page.items:
                 with ui.row().classes('w-full items-center gap-3 border-b py-1'):
                     ui.icon('description').classes('text-slate-500')
@@ -59,36 +54,32 @@ class FilesView:
                         'flat dense color=negative'
                     )
                     delete.tooltip(f'Delete {stored.filename}').mark(f'delete-{stored.filename}')
-                    delete.set_enabled(self.actor.can('files:write'))
-            if page.total > len(page.items):
-                ui.label(f'Showing the newest {len(page.items)} of {page.total} files.').classes('text-slate-500 text-sm')
+                    delete.set_enabled(self.me.may('files:write'))
+        self.empty.show(None if page.items else 'No files yet. Upload one above.')
+        shown = len(page.items)
+        self.more.text = f'Showing the newest {shown} of {page.total} files.' if page.total > shown else ''
 
     async def _uploaded(self, event: events.UploadEventArguments) -> None:
         data = await event.file.read()
         try:
-            stored = await run.io_bound(
-                files.upload_file,
-                self.core,
-                self.actor,
-                filename=event.file.name,
-                content_type=event.file.content_type,
-                data=data,
+            stored = await self.me.act(
+                files.upload_file, filename=event.file.name, content_type=event.file.content_type, data=data
             )
         except DomainError as error:
             feedback.failure(error)
             return
         finally:
             self.upload.reset()
+        await self.show()
         feedback.success(f'Uploaded {stored.filename}')
-        self.show()
 
     async def _delete(self, file_id: str, filename: str) -> None:
         if not await feedback.confirm(f'Delete {filename}? Executions that used it keep its id.'):
             return
         try:
-            files.delete_file(self.core, self.actor, file_id)
+            await self.me.act(files.delete_file, file_id)
         except DomainError as error:
             feedback.failure(error)
             return
+        await self.show()
         feedback.success(f'Deleted {filename}')
-        self.show()

@@ -4,17 +4,17 @@ from nicegui import ui
 
 from core import api_keys
 from core.api_keys import ApiKeyView
-from core.app import Core
 from core.errors import DomainError, Invalid
-from core.permissions import SCOPES, Actor
+from core.permissions import SCOPES
 from ui import display, feedback
+from ui.session import SignedIn
 
 DEFAULT_SCOPES = ('deployments:run', 'deployments:read', 'executions:read')
 
 
 class ApiKeysPanel:
-    def __init__(self, core: Core, actor: Actor) -> None:
-        self.core, self.actor = core, actor
+    def __init__(self, me: SignedIn) -> None:
+        self.me = me
         with ui.card().classes('w-full max-w-3xl'):
             ui.label('New API key').classes('font-semibold')
             self.name = ui.input('Name', placeholder='e.g. billing-service').classes('w-full').mark('key-name')
@@ -27,13 +27,17 @@ class ApiKeysPanel:
             ui.label('Copy this key now: it is shown only once.').classes('font-semibold text-warning')
             self.token = ui.code('', language='text').classes('w-full').mark('new-token')
         self.created.visible = False
+        ui.label('Disabling a user revokes the keys they created.').classes('text-xs text-slate-500')
         self.list = ui.column().classes('w-full gap-1')
-        self.show()
 
-    def show(self) -> None:
+    async def show(self) -> None:
+        try:
+            keys = await self.me.act(api_keys.list_api_keys)
+        except DomainError as error:
+            feedback.failure(error)
+            return
         self.list.clear()
         with self.list:
-            keys = api_keys.list_api_keys(self.core, self.actor)
             if not keys:
                 ui.label('No API keys yet. Programs call the API with one.').classes('text-slate-500')
             for key in keys:
@@ -41,22 +45,23 @@ class ApiKeysPanel:
 
     def _row(self, key: ApiKeyView) -> None:
         expiry = 'expires ' + display.when(key.expires_at) if key.expires_at else 'never expires'
-        state = 'revoked' if key.revoked_at else expiry
+        state = 'revoked ' + display.when(key.revoked_at) if key.revoked_at else expiry
         with ui.row().classes('w-full items-center gap-3 border-b py-1'):
             ui.label(key.name).classes('font-medium')
             ui.label(key.hint).classes('font-mono text-xs')
             ui.label(', '.join(key.scopes)).classes('text-xs text-slate-500 grow')
-            ui.label(f'last used {display.when(key.last_used_at)} · {state}').classes('text-xs text-slate-500')
+            ui.label(f'by {key.created_by or "—"} · last used {display.when(key.last_used_at)} · {state}').classes(
+                'text-xs text-slate-500'
+            )
             if key.revoked_at is None:
                 ui.button('Revoke', on_click=lambda k=key: self.revoke(k)).props('flat dense color=negative')
 
-    def create(self) -> None:
+    async def create(self) -> None:
         self.name.error, self.scope_error.text = None, ''
         days = self.expires.value
         try:
-            created = api_keys.create_api_key(
-                self.core,
-                self.actor,
+            created = await self.me.act(
+                api_keys.create_api_key,
                 name=self.name.value or '',
                 scopes=[scope for scope, box in self.scopes.items() if box.value],
                 expires_days=int(days) if days is not None else None,
@@ -73,16 +78,16 @@ class ApiKeysPanel:
         self.token.content = created.token
         self.created.visible = True
         self.name.value = ''
+        await self.show()
         feedback.success(f'Created the key {created.key.name}')
-        self.show()
 
     async def revoke(self, key: ApiKeyView) -> None:
         if not await feedback.confirm(f'Revoke the key {key.name}? Programs using it stop working at once.', action='Revoke'):
             return
         try:
-            api_keys.revoke_api_key(self.core, self.actor, key.id)
+            await self.me.act(api_keys.revoke_api_key, key.id)
         except DomainError as error:
             feedback.failure(error)
             return
+        await self.show()
         feedback.success(f'Revoked {key.name}')
-        self.show()

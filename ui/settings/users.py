@@ -1,20 +1,20 @@
 """Users (admins only): add people with a role, change roles, disable and enable accounts."""
 
-from nicegui import run, ui
+from nicegui import ui
 
 from core import users
-from core.app import Core
 from core.errors import DomainError
-from core.permissions import ROLES, Actor
+from core.permissions import ROLES
 from core.users import UserView
 from ui import display, feedback
+from ui.session import SignedIn
 
 ROLE_HELP = 'admin: everything, incl. settings · editor: prompts, deployments, runs · viewer: read only'
 
 
 class UsersPanel:
-    def __init__(self, core: Core, actor: Actor) -> None:
-        self.core, self.actor = core, actor
+    def __init__(self, me: SignedIn) -> None:
+        self.me = me
         with ui.card().classes('w-full max-w-3xl'):
             ui.label('Add a person').classes('font-semibold')
             with ui.row().classes('w-full items-start gap-2'):
@@ -25,58 +25,64 @@ class UsersPanel:
                 ui.button('Add', icon='person_add', on_click=self.add).mark('add-user')
             ui.label(ROLE_HELP).classes('text-xs text-slate-500')
         self.list = ui.column().classes('w-full max-w-3xl gap-1')
-        self.show()
 
-    def show(self) -> None:
+    async def show(self) -> None:
+        try:
+            accounts = await self.me.act(users.list_users)
+        except DomainError as error:
+            feedback.failure(error)
+            return
         self.list.clear()
         with self.list:
-            for user in users.list_users(self.core, self.actor):
+            for user in accounts:
                 self._row(user)
 
     def _row(self, user: UserView) -> None:
         with ui.row().classes('w-full items-center gap-3 border-b py-1'):
             ui.label(user.email).classes('font-medium grow')
+            if user.disabled:
+                ui.badge('disabled', color='grey')
             ui.label(f'last sign-in {display.when(user.last_login_at)}').classes('text-xs text-slate-500')
             role = ui.select(list(ROLES), value=user.role, on_change=lambda e, u=user: self.change_role(u, e.value))
             role.classes('w-32').props('dense').mark(f'role-{user.email}')
             label = 'Enable' if user.disabled else 'Disable'
-            ui.button(label, on_click=lambda u=user: self.toggle(u)).props('flat dense')
+            ui.button(label, on_click=lambda u=user: self.toggle(u)).props('flat dense').mark(f'toggle-{user.email}')
 
     async def add(self) -> None:
         fields = {'email': self.email, 'password': self.password, 'role': self.role}
         feedback.clear_invalid(fields)
         try:
-            user = await run.io_bound(
-                users.create_user,
-                self.core,
-                self.actor,
-                email=self.email.value or '',
-                password=self.password.value or '',
-                role=self.role.value,
+            user = await self.me.act(
+                users.create_user, email=self.email.value or '', password=self.password.value or '', role=self.role.value
             )
         except DomainError as error:
             feedback.show_error(fields, error)
             return
         self.email.value = self.password.value = ''
+        await self.show()
         feedback.success(f'Added {user.email} as {user.role}')
-        self.show()
 
-    def change_role(self, user: UserView, role: str) -> None:
+    async def change_role(self, user: UserView, role: str) -> None:
         if role == user.role:
             return
         try:
-            changed = users.set_role(self.core, self.actor, user.id, role=role)
+            changed = await self.me.act(users.set_role, user.id, role=role)
         except DomainError as error:
+            await self.show()
             feedback.failure(error)
-        else:
-            feedback.success(f'{changed.email} is now {changed.role}')
-        self.show()
+            return
+        await self.show()
+        feedback.success(f'{changed.email} is now {changed.role}')
 
-    def toggle(self, user: UserView) -> None:
+    async def toggle(self, user: UserView) -> None:
         try:
-            changed = users.set_disabled(self.core, self.actor, user.id, disabled=not user.disabled)
+            change = await self.me.act(users.set_disabled, user.id, disabled=not user.disabled)
         except DomainError as error:
             feedback.failure(error)
             return
-        feedback.success(f'{changed.email} is {"disabled" if changed.disabled else "enabled"}')
-        self.show()
+        await self.show()
+        if change.user.disabled:
+            keys = f'; {change.revoked_keys} API key(s) they created are revoked' if change.revoked_keys else ''
+            feedback.success(f'{change.user.email} is disabled and signed out{keys}')
+        else:
+            feedback.success(f'{change.user.email} is enabled')
