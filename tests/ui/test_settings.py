@@ -93,3 +93,25 @@ async def test_keys_and_users_are_for_admins_only(user: User, seed) -> None:
 
 def role_of(core, email: str) -> str:
     return next(u.role for u in users.list_users(core, Actor.system()) if u.email == email)
+
+
+async def test_an_admin_removes_a_saved_key_and_the_environment_applies_again(user: User, seed, fake_llm) -> None:
+    credentials.save_credential(seed, Actor.system(), provider='openai', api_key='sk-saved-in-the-dashboard')
+    await signed_in(user, seed)
+    await user.open('/settings')
+    await user.should_see(marker='remove-openai')
+    user.find(marker='remove-openai').click()
+    await user.should_see(marker='confirm-yes')
+    user.find(marker='confirm-yes').click()
+    await user.should_see('Removed the saved OpenAI credentials', retries=SLOW)
+    info = credentials.credential_info(seed, Actor.system(), 'openai')
+    assert info.source == 'environment' and info.api_key_hint == f'…{fake_llm.keys["openai"][-4:]}'
+    await user.should_not_see(marker='remove-openai')
+
+
+async def test_only_admins_are_offered_to_remove_a_saved_key(user: User, seed) -> None:
+    credentials.save_credential(seed, Actor.system(), provider='openai', api_key='sk-saved-in-the-dashboard')
+    await signed_in(user, seed, role='editor')
+    await user.open('/settings')
+    await user.should_see('saved here')
+    await user.should_not_see(marker='remove-openai')
