@@ -1,11 +1,11 @@
 """Unix datagram sockets as the bus's transport between the processes of one machine (SQLite: no broker to install).
 
-Each listening process binds one socket, `<pid>-<random>.sock`, in a private directory (mode 0700) under the data dir;
-its reader thread hands what arrives to the loop. A publisher sends each payload (64 KiB at most) to every socket
-there but its own, through one non-blocking socket per listener. A socket whose process died refuses: the publisher
-deletes its file. A listener that reads slowly (the kernel queues about ten datagrams) is kept a backlog in the
-publisher, retried every few ms; past BACKLOG_BYTES its payloads are dropped and it sees the gap. A publisher never
-waits on a listener.
+Each listening process binds one socket, `<pid>-<random>.sock`, in a private directory (mode 0700) under the data dir,
+and reads it on its loop. A publisher sends each payload (64 KiB at most) to every socket there but its own, through
+one non-blocking socket per listener. A socket whose process died refuses: the publisher deletes its file. A listener
+that reads slowly (its loop is busy; the kernel queues only about ten datagrams) is kept a backlog in the publisher,
+retried every few ms; past BACKLOG_BYTES its payloads are dropped and it sees the gap. A publisher never waits on a
+listener.
 """
 
 import asyncio
@@ -41,8 +41,7 @@ class SocketTransport(Transport):
         self._peers: dict[str, Peer] = {}  # the sending thread's, by socket file name
         self._own: str | None = None
         self._socket: socket.socket | None = None
-        self._reader_thread: threading.Thread | None = None
-        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def own_socket(self) -> Path | None:
@@ -50,43 +49,33 @@ class SocketTransport(Transport):
 
     async def listen(self, deliver: Deliver, *, on_gap: OnGap | None = None) -> None:
         await asyncio.to_thread(self._bind)
-        loop = asyncio.get_running_loop()
-        self._reader_thread = threading.Thread(
-            target=self._read_forever, args=(loop, deliver, on_gap), name='bus-listener', daemon=True
-        )
-        self._reader_thread.start()
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self._socket.fileno(), self._read_all, deliver, on_gap)
 
     def _bind(self) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)  # mkdir's mode passes through the umask, and the directory may be older
         name = f'{os.getpid()}-{secrets.token_hex(4)}{SUFFIX}'
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        listener.setblocking(False)
         listener.bind(self.address(name))
         self._socket, self._own = listener, name
 
-    def _read_forever(self, loop: asyncio.AbstractEventLoop, deliver: Deliver, on_gap: OnGap | None) -> None:
-        """The reader thread: empties the kernel's short queue at once, whatever the loop is busy with."""
+    def _read_all(self, deliver: Deliver, on_gap: OnGap | None) -> None:
+        """On the loop, when datagrams wait: read them all (what the kernel cannot queue waits in the publishers)."""
         while True:
             try:
                 data = self._socket.recv(PAYLOAD_LIMIT)
-            except OSError:
-                return
-            if not data and self._stopping:
+            except (BlockingIOError, InterruptedError):
                 return
             received = self._read(data.decode('ascii', 'replace')) if data else None
-            if received is None:
-                continue
-            try:
-                loop.call_soon_threadsafe(self._hand_over, received, deliver, on_gap)
-            except RuntimeError:  # the loop is closed
-                return
+            if received is not None:
+                self._hand_over(received, deliver, on_gap)
 
     async def _stop_listening(self) -> None:
         if self._socket is None:
             return
-        self._stopping = True
-        self._socket.shutdown(socket.SHUT_RDWR)  # wakes the reader thread's recv with an empty datagram
-        await asyncio.to_thread(self._reader_thread.join, 1.0)
+        self._loop.remove_reader(self._socket.fileno())
         self._socket.close()
         await asyncio.to_thread(self._unlink, self._own)
         self._socket = self._own = None

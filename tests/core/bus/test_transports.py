@@ -7,6 +7,7 @@ bench/bus.py, not asserted here; "never blocks" is asserted against a bound far 
 import asyncio
 import logging
 import math
+import signal
 import socket
 import stat
 import time
@@ -158,6 +159,25 @@ async def test_a_killed_listener_does_not_stall_publishers_and_its_socket_is_rem
     if isinstance(publisher, SocketTransport):
         assert not Path(killed.socket).exists()
         assert Path(alive.socket).exists()
+
+
+async def test_a_listener_paused_for_a_moment_gets_everything_once_it_resumes(make_transport, spawn_listener):
+    listener = await spawn_listener()
+    publisher = make_transport()
+    listener.process.send_signal(signal.SIGSTOP)  # as a loop busy for half a second would be
+    try:
+        events, took = statuses(1000), 0.0
+        for start in range(0, 1000, 20):  # in 50 moments: far more datagrams than the kernel queues for one socket
+            took += publish_all(publisher, events[start : start + 20])
+            await asyncio.sleep(0.002)
+        await eventually(lambda: publisher.counters.sent_events == 1000, 'taken by the sending thread')
+        await asyncio.sleep(0.3)
+    finally:
+        listener.process.send_signal(signal.SIGCONT)
+    assert received(await listener.events(1000)) == as_lines(events)
+    assert took < BLOCKED_SECONDS
+    assert publisher.counters.sent_payloads > 20
+    assert (await listener.counters())['gaps'] == 0
 
 
 async def test_a_listener_that_never_reads_does_not_stall_publishers(make_transport, spawn_listener, bus_settings):
