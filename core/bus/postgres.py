@@ -52,8 +52,8 @@ class PostgresTransport(Transport):
                     self._conninfo, autocommit=True, application_name='hypersigil bus listener', **LINK
                 ) as connection:
                     await connection.execute(f'LISTEN {CHANNEL}')
-                    if first_attempt.done() and on_gap is not None:
-                        on_gap()  # whatever was sent while we were not listening never reaches us
+                    if first_attempt.done():
+                        self._missed(on_gap)  # whatever was sent while we were not listening never reaches us
                     _settle(first_attempt)
                     delay = RECONNECT_SECONDS[0]
                     async for notification in connection.notifies():

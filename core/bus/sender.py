@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
+from core.bus.counters import Counters
 from core.bus.wire import Packer
 from core.events import Event
 
@@ -27,7 +28,11 @@ Send = Callable[[list[str]], bool]
 
 
 class Sender:
-    def __init__(self, send: Send, packer: Packer, *, counters, window: float = WINDOW_SECONDS, capacity: int = CAPACITY) -> None:
+    """The sending thread of one transport, started by the first event published."""
+
+    def __init__(
+        self, send: Send, packer: Packer, *, counters: Counters, window: float = WINDOW_SECONDS, capacity: int = CAPACITY
+    ) -> None:
         self._send = send
         self._packer = packer
         self._counters = counters
@@ -124,7 +129,7 @@ class Sender:
 class Losses:
     """Says which events other processes will not get: each status (and other non-delta), and deltas counted."""
 
-    def __init__(self, counters) -> None:
+    def __init__(self, counters: Counters) -> None:
         self._counters = counters
         self._deltas = 0
         self._logged = float('-inf')

@@ -4,8 +4,8 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from core.bus.counters import Counters
 from core.bus.sender import CAPACITY, WINDOW_SECONDS, Sender
 from core.bus.wire import Packer, Reader, Received, new_origin
 from core.events import Event
@@ -13,17 +13,6 @@ from core.events import Event
 log = logging.getLogger(__name__)
 Deliver = Callable[[Event], None]  # called on the listening loop, once per event from another process, in their order
 OnGap = Callable[[], None]  # called on the listening loop when events from other processes may have been missed
-
-
-@dataclass
-class Counters:
-    sent_payloads: int = 0
-    sent_events: int = 0
-    lost_events: int = 0  # dropped before they reached the link (queue full, link down, too large)
-    received_payloads: int = 0
-    own_payloads: int = 0  # our own, which PostgreSQL hands back to every listener: skipped
-    received_events: int = 0
-    gaps: int = 0
 
 
 class Transport(ABC):
@@ -81,11 +70,15 @@ class Transport(ABC):
         """On the listening loop: the gap first (what was missed is older), then the events in order."""
         self.counters.received_events += len(received.events)
         if received.gap:
-            self.counters.gaps += 1
-            if on_gap is not None:
-                _call(on_gap)
+            self._missed(on_gap)
         for event in received.events:
             _call(deliver, event)
+
+    def _missed(self, on_gap: OnGap | None) -> None:
+        """On the listening loop: events from other processes may have been missed."""
+        self.counters.gaps += 1
+        if on_gap is not None:
+            _call(on_gap)
 
 
 def _call(callback: Callable, *args) -> None:

@@ -3,8 +3,8 @@
 import threading
 import time
 
+from core.bus.counters import Counters
 from core.bus.sender import Sender
-from core.bus.transport import Counters
 from core.bus.wire import Packer, Reader
 from core.events import Event
 
