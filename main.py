@@ -1,16 +1,20 @@
 """Wires Hypersigil together: settings -> database -> core -> worker; the dashboard with the API at /api/v1; the CLI."""
 
 import argparse
+import os
 import sys
 
-from nicegui import app, run, ui
-
 from core.settings import Settings
+
+# NiceGUI reads where to keep per-browser storage as it is imported: in the (private) data dir, not ./.nicegui
+os.environ.setdefault('NICEGUI_STORAGE_PATH', str(Settings.from_env().data_dir / 'nicegui'))
+from nicegui import app, run, ui
 
 COMMANDS = ('serve', 'worker', 'migrate', 'users', 'keys')
 
 
 def main(argv: list[str]) -> None:
+    os.umask(0o077)  # whatever this process writes (database, key, session storage) is readable by its owner alone
     command = argv[1] if len(argv) > 1 and argv[1] in COMMANDS else 'serve'
     settings = Settings.from_env()
     if command == 'migrate':

@@ -13,6 +13,7 @@ from core.secrets import SecretBox, load_secret_key
 from core.settings import Settings
 from data.db import make_engine, session_scope
 from data.migrate import upgrade
+from data.private import private_dir
 
 
 @dataclass
@@ -30,9 +31,8 @@ class Core:
 
 
 def build_core(settings: Settings, *, migrate: bool = True) -> Core:
+    private_dir(settings.data_dir)  # the secret key and the dashboard's per-browser storage live here, whatever the database
     db = make_engine(settings.database_url)
-    if settings.database_url.startswith('sqlite'):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate:
         upgrade(db)
     box = SecretBox(load_secret_key(settings))

@@ -2,9 +2,14 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session
+
+from data.private import private_file
+
+SQLITE_SIDE_FILES = ('-wal', '-shm', '-journal')
 
 
 def normalize_url(url: str) -> str:
@@ -18,6 +23,7 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> sa.Engine:
     url = normalize_url(url)
     if url.startswith('sqlite'):
+        _private_database_files(url)
         engine = sa.create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30})
         sa.event.listen(engine, 'connect', _sqlite_pragmas)
         return engine
@@ -26,6 +32,16 @@ def make_engine(url: str) -> sa.Engine:
 
 def is_sqlite(engine: sa.Engine) -> bool:
     return engine.dialect.name == 'sqlite'
+
+
+def _private_database_files(url: str) -> None:
+    """The database file 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode."""
+    database = sa.engine.make_url(url).database
+    if not database or database == ':memory:' or database.startswith('file:'):
+        return
+    path = private_file(Path(database))
+    for suffix in SQLITE_SIDE_FILES:  # left by an older version with the umask's mode
+        private_file(path.with_name(path.name + suffix), create=False)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
