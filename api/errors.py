@@ -57,6 +57,7 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(HTTPException, http_error)
     api.add_exception_handler(ProviderError, provider_error)
     api.add_exception_handler(sa.exc.IntegrityError, integrity_error)
+    api.add_exception_handler(sa.exc.DataError, data_error)
     api.add_exception_handler(sa.exc.OperationalError, database_unavailable)
     api.add_exception_handler(Exception, unexpected_error)
 
@@ -103,6 +104,13 @@ async def integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     """A race two checks could not see (e.g. the same name created twice at once) is still the client's conflict."""
     log.info('integrity error mapped to 409: %s', exc)
     return error_response(409, 'conflict', 'this conflicts with data saved at the same moment; read it again and retry')
+
+
+async def data_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold that no check caught (core refuses NUL text first): the client's to fix."""
+    log.info('data error mapped to 422: %s', exc)
+    message = 'a value in this request cannot be stored or searched for (e.g. text with a NUL character)'
+    return error_response(422, 'invalid', message, [{'field': 'body', 'message': message}])
 
 
 async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:

@@ -10,6 +10,7 @@ from sqlmodel import select
 from core.app import Core
 from core.errors import Invalid, NotFound, Unauthorized
 from core.permissions import SCOPES, Actor
+from core.text import reject_nul
 from data.tables import ApiKey, utcnow
 
 TOKEN_PREFIX = 'hs_'
@@ -132,6 +133,7 @@ def _valid_name(name: str) -> str:
     name = (name or '').strip()
     if not name:
         raise Invalid('name', 'is required')
+    reject_nul(name=name)
     if len(name) > 200:
         raise Invalid('name', 'must be at most 200 characters')
     return name

@@ -7,6 +7,7 @@ from core.errors import Invalid
 from core.permissions import Actor
 from core.providers.credential_source import ENV_NAMES, lookup
 from core.settings import PROVIDERS
+from core.text import reject_nul
 from data.tables import ProviderCredential, utcnow
 
 
@@ -27,6 +28,7 @@ def save_credential(
     """Store a provider's key and/or base URL; None keeps the saved value, '' clears it."""
     actor.require('admin')
     _check_provider(provider)
+    reject_nul(apiKey=api_key, baseUrl=base_url)
     if base_url:
         base_url = base_url.strip().rstrip('/')
         if not base_url.startswith(('http://', 'https://')):

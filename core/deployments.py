@@ -15,6 +15,7 @@ from core.permissions import Actor
 from core.prompts import find_version
 from core.providers.base import ProviderError
 from core.refs import find_by_ref, looks_like_uuid
+from core.text import reject_nul
 from data.tables import Deployment, DeploymentRevision, Prompt, utcnow
 
 NAME_PATTERN = re.compile(r'[a-z0-9_-]+')
@@ -159,6 +160,7 @@ async def _check_config(core: Core, config: dict, *, check_model: bool) -> dict:
         raise Invalid('provider', f'unknown provider {provider!r} (use {", ".join(core.registry.names)})')
     if not isinstance(config['prompt_id'], str) or not config['prompt_id']:
         raise Invalid('promptId', 'must be a prompt id')
+    reject_nul(promptId=config['prompt_id'])
     version = config['prompt_version']
     if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
         raise Invalid('promptVersion', 'must be a version number, or null for the latest')

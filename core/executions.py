@@ -14,6 +14,7 @@ from core.pagination import Page, paginate
 from core.permissions import Actor
 from core.refs import looks_like_uuid
 from core.templates import build_messages
+from core.text import reject_nul
 from data.db import is_sqlite
 from data.tables import Deployment, Execution, ExecutionStatus, Origin, Prompt, PromptVersion, StoredFile, new_id, utcnow
 
@@ -36,6 +37,7 @@ async def run_deployment(
     actor.require('deployments:run')
     if not isinstance(user_input, str) or not user_input.strip():
         raise Invalid('userInput', 'must not be empty')
+    reject_nul(userInput=user_input, traceId=trace_id, fileId=file_id)
     trace_id = _check_trace_id(trace_id)
     _check_choice('origin', origin, Origin)
     if file_id is not None and not isinstance(file_id, str):
@@ -74,6 +76,7 @@ def list_executions(
 ) -> Page[Execution]:
     """Newest first; `deployment` is a deployment id or name (deleted deployments' executions match too)."""
     actor.require('executions:read')
+    reject_nul(deployment=deployment, traceId=trace_id)
     statement = sa.select(Execution)
     if deployment:
         column = Execution.deployment_id if looks_like_uuid(deployment) else Execution.deployment_name

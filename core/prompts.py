@@ -13,6 +13,7 @@ from core.pagination import Page, like_pattern, paginate
 from core.permissions import Actor
 from core.refs import find_by_ref, looks_like_uuid
 from core.templates import build_messages, validate_schema, validate_template
+from core.text import reject_nul
 from data.tables import Deployment, Prompt, PromptVersion, utcnow
 
 
@@ -191,6 +192,7 @@ def _version_or_404(session: Session, prompt: Prompt, version: int | None) -> Pr
 def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise Invalid('name', 'must not be empty')
+    reject_nul(name=name)
     name = name.strip()
     if len(name) > 200:
         raise Invalid('name', 'must be at most 200 characters')
@@ -202,6 +204,7 @@ def _check_name(name: Any) -> str:
 def _check_content(template: Any, input_schema: Any, response_schema: Any, accepts_file: Any) -> dict:
     if not isinstance(accepts_file, bool):
         raise Invalid('acceptsFile', 'must be true or false')
+    reject_nul(template=template, inputSchema=input_schema, responseSchema=response_schema)
     return {
         'template': validate_template(template),
         'input_schema': validate_schema(input_schema, 'inputSchema'),

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from core.app import Core
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.permissions import ROLES, Actor
+from core.text import reject_nul
 from data.tables import User, utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -123,6 +124,7 @@ def set_disabled(core: Core, actor: Actor, user_id: str, *, disabled: bool) -> U
 
 def _check(*, email: str, password: str, role: str) -> str:
     """Validate before writing; returns the normalised email."""
+    reject_nul(email=email, password=password)
     email = (email or '').strip().lower()
     local, _, domain = email.partition('@')
     if not local or not domain or ' ' in email or len(email) > 320:

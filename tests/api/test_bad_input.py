@@ -70,6 +70,20 @@ CASES = [
     ('GET', '/files/not-an-id/content', None, 404, None),
     ('DELETE', f'/files/{UNKNOWN_ID}', None, 404, None),
     ('GET', '/providers/acme/models', None, 404, None),
+    # NUL characters, which PostgreSQL cannot store and SQLite would: refused alike on both (issue 9, item 11)
+    ('POST', '/prompts', {'name': 'gree\x00ter', 'template': 'x'}, 422, 'name'),
+    ('POST', '/prompts', {'name': 'p', 'template': 'Hi\x00 there'}, 422, 'template'),
+    ('POST', '/prompts', {'name': 'p', 'template': 'x', 'inputSchema': {'description': 'a\x00b'}}, 422, 'inputSchema.description'),
+    ('PATCH', '/prompts/greeter', {'template': '\x00'}, 422, 'template'),
+    ('POST', '/deployments/support-bot/run', {'userInput': 'hi\x00'}, 422, 'userInput'),
+    ('POST', '/deployments/support-bot/run', {'userInput': 'hi', 'traceId': 't\x00'}, 422, 'traceId'),
+    ('POST', '/deployments', {**DEPLOYMENT, 'promptId': 'greeter\x00'}, 422, 'promptId'),
+    ('GET', '/deployments/support%00bot', None, 404, None),
+    ('GET', '/prompts/greeter%00', None, 404, None),
+    ('GET', '/prompts?search=%00', None, 422, 'search'),
+    ('GET', '/deployments?search=bot%00', None, 422, 'search'),
+    ('GET', '/executions?traceId=%00', None, 422, 'traceId'),
+    ('GET', '/executions?deployment=bot%00', None, 422, 'deployment'),
 ]  # fmt: skip
 CODES = {404: 'not_found', 409: 'conflict', 422: 'invalid'}
 
