@@ -73,7 +73,7 @@ CASES = [
     # NUL characters, which PostgreSQL cannot store and SQLite would: refused alike on both (issue 9, item 11)
     ('POST', '/prompts', {'name': 'gree\x00ter', 'template': 'x'}, 422, 'name'),
     ('POST', '/prompts', {'name': 'p', 'template': 'Hi\x00 there'}, 422, 'template'),
-    ('POST', '/prompts', {'name': 'p', 'template': 'x', 'inputSchema': {'description': 'a\x00b'}}, 422, 'inputSchema.description'),
+    ('POST', '/prompts', {'name': 'p', 'template': 'x', 'inputSchema': {'title': 'a\x00'}}, 422, 'inputSchema.title'),
     ('PATCH', '/prompts/greeter', {'template': '\x00'}, 422, 'template'),
     ('POST', '/deployments/support-bot/run', {'userInput': 'hi\x00'}, 422, 'userInput'),
     ('POST', '/deployments/support-bot/run', {'userInput': 'hi', 'traceId': 't\x00'}, 422, 'traceId'),
