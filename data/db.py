@@ -35,7 +35,10 @@ def is_sqlite(engine: sa.Engine) -> bool:
 
 
 def _private_database_files(url: str) -> None:
-    """The database file 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode."""
+    """The database file 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+
+    A folder that does not exist is not made here: a mistyped URL should fail as SQLite reports it.
+    """
     database = sa.engine.make_url(url).database
     if not database or database == ':memory:' or database.startswith('file:'):
         return

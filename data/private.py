@@ -22,9 +22,8 @@ def private_dir(path: Path) -> Path:
 
 
 def private_file(path: Path, *, create: bool = True) -> Path:
-    """Make the file 0600, creating it (empty, in a 0700 folder) when it is missing and `create` is set."""
-    if create and not path.exists():
-        private_dir(path.parent)
+    """Make the file 0600, creating it (empty) when it is missing, its folder exists and `create` is set."""
+    if create and not path.exists() and path.parent.is_dir():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
     if path.exists() and stat.S_IMODE(path.stat().st_mode) != FILE_MODE:
         os.chmod(path, FILE_MODE)

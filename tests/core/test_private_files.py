@@ -52,13 +52,12 @@ def test_a_database_file_left_readable_by_others_is_made_private(tmp_path, open_
     assert (mode(database), mode(tmp_path / 'old.db-wal')) == (0o600, 0o600)
 
 
-def test_a_missing_folder_of_the_database_is_created_private(tmp_path, open_umask):
-    engine = make_engine(f'sqlite:///{tmp_path}/nested/place/app.db')
-    with engine.connect() as connection:
-        connection.execute(sa.text('SELECT 1'))
-    engine.dispose()
+def test_a_database_in_a_folder_that_does_not_exist_fails_as_before(tmp_path):
+    engine = make_engine(f'sqlite:///{tmp_path}/mistyped/app.db')
 
-    assert (mode(tmp_path / 'nested/place'), mode(tmp_path / 'nested/place/app.db')) == (0o700, 0o600)
+    with pytest.raises(sa.exc.OperationalError):
+        engine.connect()
+    assert not (tmp_path / 'mistyped').exists()
 
 
 def test_an_existing_data_dir_keeps_its_mode(tmp_path, open_umask, caplog):
