@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from core.app import Core
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.permissions import ROLES, Actor
-from core.text import reject_nul
+from core.text import has_nul, reject_nul
 from data.tables import User, utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -68,6 +68,8 @@ def create_user(core: Core, actor: Actor, *, email: str, password: str, role: st
 def authenticate(core: Core, *, email: str, password: str) -> UserView:
     """The account these credentials open, or Unauthorized (the same message for a wrong email or password)."""
     email = email.strip().lower()
+    if has_nul(email):  # no account holds one (core.text), and PostgreSQL would refuse to compare it
+        raise Unauthorized('wrong email or password')
     with core.session() as session:
         user = session.exec(select(User).where(User.email == email)).first()
         valid = _verify(user.password_hash if user else _DUMMY_HASH, password)

@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 from core import api_keys, credentials, users
 from core.deployments import create_deployment
-from core.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound, Unauthorized
 from core.executions import list_executions, run_deployment
 from core.prompts import create_prompt, get_prompt, list_prompts
 from core.text import reject_nul
@@ -87,6 +87,8 @@ async def test_a_run_with_a_nul_is_refused_and_queues_nothing(core, deployment, 
 
 
 async def test_lookups_and_searches_with_a_nul_answer_without_asking_the_database(core, deployment):
+    with pytest.raises(Unauthorized):
+        users.authenticate(core, email='ada\x00@example.com', password='whatever it is')
     with pytest.raises(NotFound):
         get_prompt(core, SYSTEM, 'greet\x00')
     with pytest.raises(Invalid, match='search'):
