@@ -40,6 +40,19 @@ class PromptView:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class PromptVersionView:
+    """One immutable version of a prompt's content."""
+
+    version: int
+    template: str
+    input_schema: dict | None
+    response_schema: dict | None
+    accepts_file: bool
+    created_by: str | None
+    created_at: datetime
+
+
 def create_prompt(
     core: Core,
     actor: Actor,
@@ -138,13 +151,13 @@ def prompt_names(core: Core, actor: Actor, prompt_ids: set[str]) -> dict[str, st
         return {prompt_id: name for prompt_id, name in rows}
 
 
-def list_versions(core: Core, actor: Actor, ref: str) -> list[PromptVersion]:
+def list_versions(core: Core, actor: Actor, ref: str) -> list[PromptVersionView]:
     """Every version of a prompt, newest first."""
     actor.require('prompts:read')
     with core.session() as session:
         prompt = find_prompt(session, ref)
         statement = sa.select(PromptVersion).where(PromptVersion.prompt_id == prompt.id).order_by(PromptVersion.version.desc())
-        return list(session.exec(statement).scalars())
+        return [_version_view(version) for version in session.exec(statement).scalars()]
 
 
 def delete_prompt(core: Core, actor: Actor, ref: str) -> None:
@@ -223,6 +236,18 @@ def _flush_or_conflict(session: Session, name: str) -> None:
         session.flush()
     except sa.exc.IntegrityError:
         raise Conflict(f'a prompt named {name!r} already exists') from None
+
+
+def _version_view(version: PromptVersion) -> PromptVersionView:
+    return PromptVersionView(
+        version=version.version,
+        template=version.template,
+        input_schema=version.input_schema,
+        response_schema=version.response_schema,
+        accepts_file=version.accepts_file,
+        created_by=version.created_by,
+        created_at=version.created_at,
+    )
 
 
 def _view(prompt: Prompt, version: PromptVersion) -> PromptView:

@@ -8,7 +8,6 @@ from core import deployments, prompts
 from core.app import Core
 from core.errors import DomainError, NotFound
 from core.permissions import Actor
-from data.tables import Deployment
 from ui import display, feedback, session
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
@@ -38,7 +37,7 @@ def register(core: Core) -> None:
 
 
 class DeploymentView:
-    def __init__(self, core: Core, actor: Actor, deployment: Deployment, *, base_url: str) -> None:
+    def __init__(self, core: Core, actor: Actor, deployment: deployments.DeploymentView, *, base_url: str) -> None:
         self.core, self.actor, self.deployment = core, actor, deployment
         self.dialog = DeploymentDialog(core, actor, on_saved=self._saved)
         can_write = actor.can('deployments:write')
@@ -119,7 +118,7 @@ class DeploymentView:
         feedback.success(f'Rolled back to revision {revision}; saved as revision {self.deployment.revision}')
         self.show()
 
-    def _saved(self, deployment: Deployment) -> None:
+    def _saved(self, deployment: deployments.DeploymentView) -> None:
         self.deployment = deployment
         self.show()
 

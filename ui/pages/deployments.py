@@ -4,7 +4,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from core.app import Core
-from data.tables import Deployment
+from core.deployments import DeploymentView
 from ui import session
 from ui.deployment_dialog import DeploymentDialog
 from ui.deployments_table import DeploymentsTable
@@ -20,7 +20,7 @@ def register(core: Core) -> None:
         with frame('Deployments', user):
             actor = user.actor
 
-            def opened(deployment: Deployment) -> None:
+            def opened(deployment: DeploymentView) -> None:
                 ui.navigate.to(f'/deployments/{deployment.name}')
 
             dialog = DeploymentDialog(core, actor, on_saved=opened)

@@ -2,11 +2,10 @@
 
 from nicegui import ui
 
-from core import credentials
+from core import credentials, provider_status
 from core.app import Core
 from core.errors import DomainError
 from core.permissions import Actor
-from core.providers.base import ProviderError
 from ui import display, feedback
 
 SOURCES = {'database': 'saved here', 'environment': 'from the environment', 'none': 'not set'}
@@ -74,8 +73,8 @@ class ProviderCard:
         """List the provider's models with the current credentials, bypassing the cache."""
         self.spinner.visible, self.result.text = True, ''
         try:
-            models = await self.core.registry.models(self.provider, refresh=True)
-        except (ProviderError, DomainError) as error:
+            models = await provider_status.list_models(self.core, self.actor, self.provider, refresh=True)
+        except DomainError as error:
             self.result.text = f'Could not connect: {feedback.message_of(error)}'
             self.result.classes(replace='text-sm whitespace-pre-wrap text-negative')
             return
