@@ -2,18 +2,17 @@
 
 import asyncio
 import json
-from contextlib import suppress
+from contextlib import aclosing
 
-from nicegui import ui
+from nicegui import run, ui
 
 from core import executions
 from core.app import Core
-from core.engine.cancel import cancel_execution
 from core.errors import DomainError, NotFound
-from core.events import Event
+from core.executions import ExecutionView
+from core.follow import StatusChange, TextDelta, follow
 from core.permissions import Actor
 from core.vocabulary import UNFINISHED
-from data.tables import Execution
 from ui import display, feedback, live
 from ui.executions_table import STATUS_COLORS
 
@@ -21,8 +20,8 @@ from ui.executions_table import STATUS_COLORS
 class ExecutionDetail:
     """Everything an execution recorded; its result grows live while it runs."""
 
-    def __init__(self, core: Core, actor: Actor, execution: Execution) -> None:
-        self.core, self.actor, self.execution_id = core, actor, execution.id
+    def __init__(self, core: Core, actor: Actor, execution: ExecutionView) -> None:
+        self.core, self.actor, self.execution = core, actor, execution
         with ui.row().classes('items-center gap-3'):
             self.status = ui.badge()
             self.cancel = ui.button('Cancel', icon='cancel', color='negative', on_click=self._cancel).props('outline dense')
@@ -40,15 +39,14 @@ class ExecutionDetail:
         self.streamed = ''
         self.following: asyncio.Task | None = None
         self.show(execution)
-        if execution.status in UNFINISHED:
-            self.following = live.follow(core, self._on_events, execution_id=execution.id, idle_seconds=2.0, on_idle=self.reload)
+        if not execution.finished:
+            self.following = live.while_open(self._follow(), name=f'execution {execution.id}')
 
-    def show(self, execution: Execution) -> None:
+    def show(self, execution: ExecutionView) -> None:
+        self.execution = execution
         self.status.text = execution.status
         self.status.props(f'color={STATUS_COLORS.get(execution.status, "grey")}')
         self.cancel.visible = execution.status in UNFINISHED
-        if self.following and execution.status not in UNFINISHED:
-            self.following.cancel()  # nothing more will happen to it
         self.facts.text = ' · '.join(
             [
                 f'deployment {execution.deployment_name or "(playground)"} rev {execution.revision or "—"}',
@@ -64,9 +62,7 @@ class ExecutionDetail:
                 f'created {display.when(execution.created_at)}',
             ]
         )
-        text, structured = display.pretty_result(execution.result or self.streamed)
-        self.result.content = text or ('(waiting for the provider…)' if execution.status in UNFINISHED else '(no result)')
-        self.result.language = 'json' if structured else 'text'
+        self._show_result()
         self.validation.visible = execution.result_valid is not None
         if execution.result_valid is not None:
             self.validation.text = (
@@ -83,19 +79,42 @@ class ExecutionDetail:
                 text = content if isinstance(content, str) else json.dumps(content, indent=2)
                 ui.label(f'{message.get("role")}: {text}').classes('whitespace-pre-wrap font-mono text-sm')
 
-    def reload(self) -> None:
-        with suppress(NotFound):
-            self.show(executions.get_execution(self.core, self.actor, self.execution_id))
-
-    def _on_events(self, batch: list[Event]) -> None:
-        self.streamed += ''.join(e.data.get('text', '') for e in batch if e.kind == 'delta')
-        self.reload()
-
-    def _cancel(self) -> None:
+    async def reload(self) -> None:
+        """Read the execution again (off the event loop) and show it."""
         try:
-            self.show(cancel_execution(self.core, self.actor, self.execution_id))
+            execution = await run.io_bound(executions.get_execution, self.core, self.actor, self.execution.id)
+        except NotFound:
+            return
+        if execution is not None:
+            self.show(execution)
+
+    def _show_result(self) -> None:
+        text, structured = display.pretty_result(self.execution.result or self.streamed)
+        unfinished = self.execution.status in UNFINISHED
+        self.result.content = text or ('(waiting for the provider…)' if unfinished else '(no result)')
+        self.result.language = 'json' if structured else 'text'
+
+    async def _follow(self) -> None:
+        async with aclosing(follow(self.core, self.actor, self.execution.id)) as updates:
+            async for update in updates:
+                if isinstance(update, TextDelta):
+                    self.streamed += update.text
+                    self._show_result()
+                elif isinstance(update, StatusChange):
+                    if update.retrying:
+                        self.streamed = ''  # the next attempt writes its text from the start
+                    if update.status != self.execution.status or update.retrying:
+                        await self.reload()
+                else:
+                    self.show(update)
+
+    async def _cancel(self) -> None:
+        try:
+            cancelled = await run.io_bound(executions.cancel_execution, self.core, self.actor, self.execution.id)
         except DomainError as error:
             feedback.failure(error)
-            self.reload()
+            await self.reload()
             return
-        feedback.success('Cancelled')
+        if cancelled is not None:  # None: the app is stopping
+            self.show(cancelled)
+            feedback.success('Cancelled')

@@ -1,16 +1,17 @@
-"""A live, server-side paged table of executions: new rows and status changes arrive from the event bus."""
+"""A live, server-side paged table of executions: new rows and status changes arrive as core.follow reports them."""
 
+import itertools
 from dataclasses import dataclass, replace
 
-from nicegui import events, ui
+from nicegui import events, run, ui
 
 from core import executions
 from core.app import Core
 from core.errors import DomainError
-from core.events import Event
+from core.executions import ExecutionView
+from core.follow import ExecutionChange, watch_executions
 from core.permissions import Actor
 from core.vocabulary import ExecutionStatus
-from data.tables import Execution
 from ui import display, feedback, live
 
 STATUS_COLORS = {
@@ -47,11 +48,13 @@ class ExecutionFilters:
 
 
 class ExecutionsTable:
-    """Newest first; follows the bus for as long as the page is open."""
+    """Newest first; follows the executions for as long as the page is open."""
 
     def __init__(self, core: Core, actor: Actor, *, filters: ExecutionFilters | None = None, page_size: int = 20) -> None:
         self.core, self.actor = core, actor
         self.filters = filters or ExecutionFilters()
+        self._loads = itertools.count(1)  # a load's answer is shown only if no later load was asked for meanwhile
+        self._latest = 0
         pagination = {'page': 1, 'rowsPerPage': page_size, 'rowsNumber': 0}
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
         self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered hide-no-data')
@@ -61,24 +64,28 @@ class ExecutionsTable:
         with ui.row().classes('items-center gap-2 text-slate-500') as self.empty:
             ui.icon('info')
             self.empty_text = ui.label()
-        self.load()
-        live.follow(
-            core, self._on_events, kinds=frozenset({'created', 'status'}), idle_seconds=IDLE_POLL_SECONDS, on_idle=self.load
-        )
+        self.empty.set_visibility(False)
+        live.while_open(self._follow(), name='executions table')
 
-    def set_filters(self, filters: ExecutionFilters) -> None:
+    async def set_filters(self, filters: ExecutionFilters) -> None:
         self.filters = filters
-        self.load(page=1)
+        await self.load(page=1)
 
-    def load(self, *, page: int | None = None, page_size: int | None = None) -> None:
+    async def load(self, *, page: int | None = None, page_size: int | None = None) -> None:
+        """Read the page (off the event loop) and show it."""
+        number = self._latest = next(self._loads)
         pagination = dict(self.table.pagination)
         page = page or pagination.get('page') or 1
         page_size = page_size or pagination.get('rowsPerPage') or 20
         try:
-            result = executions.list_executions(self.core, self.actor, **vars(self.filters), page=page, page_size=page_size)
+            result = await run.io_bound(
+                executions.list_executions, self.core, self.actor, **vars(self.filters), page=page, page_size=page_size
+            )
         except DomainError as error:
             feedback.failure(error)
             return
+        if result is None or number != self._latest:
+            return  # the app is stopping, or a later load will show its own answer
         self.table.rows = [execution_row(e) for e in result.items]
         self.table.pagination = {**pagination, 'page': page, 'rowsPerPage': page_size, 'rowsNumber': result.total}
         self.empty.set_visibility(result.total == 0)
@@ -89,17 +96,23 @@ class ExecutionsTable:
             else 'No executions yet. Run a deployment from its "Try it" panel or through the API.'
         )
 
-    def _on_events(self, batch: list[Event]) -> None:
-        if self.filters.deployment and all(e.data.get('deploymentName') not in (None, self.filters.deployment) for e in batch):
-            return  # only executions of other deployments changed
-        self.load()
+    async def _follow(self) -> None:
+        async for burst in watch_executions(self.core, idle_seconds=IDLE_POLL_SECONDS):
+            if self._concerns(burst):
+                await self.load()
 
-    def _on_request(self, event: events.GenericEventArguments) -> None:
+    def _concerns(self, burst: list[ExecutionChange]) -> bool:
+        """Whether the rows may have changed: an empty burst (the first one, or a quiet spell) always may."""
+        if not burst or not self.filters.deployment:
+            return True
+        return any(change.deployment_name in (None, self.filters.deployment) for change in burst)
+
+    async def _on_request(self, event: events.GenericEventArguments) -> None:
         pagination = event.args['pagination']
-        self.load(page=pagination.get('page') or 1, page_size=pagination.get('rowsPerPage') or 20)
+        await self.load(page=pagination.get('page') or 1, page_size=pagination.get('rowsPerPage') or 20)
 
 
-def execution_row(execution: Execution) -> dict:
+def execution_row(execution: ExecutionView) -> dict:
     tokens = '—' if execution.input_tokens is None else f'{execution.input_tokens} / {execution.output_tokens}'
     return {
         'id': execution.id,

@@ -1,21 +1,23 @@
 """The "Try it" panel: run a deployment from the dashboard and watch its result stream in."""
 
-from nicegui import ui
+from contextlib import aclosing
+
+from nicegui import run, ui
 
 from core import executions, files
 from core.app import Core
+from core.deployments import DeploymentView
 from core.errors import DomainError
+from core.executions import ExecutionView
+from core.follow import StatusChange, TextDelta, follow
 from core.permissions import Actor
-from core.vocabulary import FINISHED, ExecutionStatus, Origin
-from data.tables import Deployment, Execution
-from ui import display, feedback
+from core.vocabulary import ExecutionStatus, Origin
+from ui import display, feedback, live
 from ui.option_inputs import OptionInputs
-
-CHECK_SECONDS = 1.0  # without events (a worker in another process) re-read the execution this often
 
 
 class TryIt:
-    def __init__(self, core: Core, actor: Actor, deployment: Deployment, *, accepts_file: bool) -> None:
+    def __init__(self, core: Core, actor: Actor, deployment: DeploymentView, *, accepts_file: bool) -> None:
         self.core, self.actor, self.deployment = core, actor, deployment
         self.user_input = ui.textarea('Input', placeholder='Text, or a JSON object whose keys fill the template').classes(
             'w-full'
@@ -40,7 +42,7 @@ class TryIt:
             self.run_button.disable()
             self.run_button.tooltip('Your role cannot run deployments')
         if accepts_file:
-            self._load_files()
+            live.while_open(self._load_files(), name='try it: files')
 
     async def run(self) -> None:
         """Start the execution, then show its text deltas as they arrive and its final record at the end."""
@@ -48,50 +50,39 @@ class TryIt:
         self.output.text, self.details.visible = '', False
         self.spinner.visible, self.run_button.enabled = True, False
         try:
-            # subscribe before the run starts so no early delta is missed
-            async with self.core.bus.subscribe() as subscription:
-                try:
-                    execution = await executions.run_deployment(
-                        self.core,
-                        self.actor,
-                        self.deployment.name,
-                        user_input=self.user_input.value or '',
-                        options=self.options.values() or None,
-                        trace_id=(self.trace_id.value or '').strip() or None,
-                        file_id=self.file.value or None,
-                        origin=Origin.UI,
-                    )
-                except DomainError as error:
-                    feedback.show_error(self.fields, error)
-                    return
-                self._show_status(execution)
-                await self._stream(subscription, execution)
+            try:
+                execution = await executions.run_deployment(
+                    self.core,
+                    self.actor,
+                    self.deployment.name,
+                    user_input=self.user_input.value or '',
+                    options=self.options.values() or None,
+                    trace_id=(self.trace_id.value or '').strip() or None,
+                    file_id=self.file.value or None,
+                    origin=Origin.UI,
+                )
+            except DomainError as error:
+                feedback.show_error(self.fields, error)
+                return
+            await self._watch(execution)
         finally:
             self.spinner.visible, self.run_button.enabled = False, self.actor.can('deployments:run')
 
-    async def _stream(self, subscription, execution: Execution) -> None:
-        while not self.output.is_deleted:
-            event = await subscription.get(timeout=CHECK_SECONDS)
-            if event is None:
-                execution = executions.get_execution(self.core, self.actor, execution.id)
-                self._show_status(execution)
-                if execution.status in FINISHED:
-                    break
-                continue
-            if event.execution_id != execution.id:
-                continue
-            if event.kind == 'delta':
-                self.output.text += event.data.get('text', '')
-            elif event.kind == 'status':
-                self.status.text = event.data.get('status', '')
-                if event.data.get('status') in FINISHED:
-                    break
-        self._show_final(executions.get_execution(self.core, self.actor, execution.id))
+    async def _watch(self, execution: ExecutionView) -> None:
+        async with aclosing(follow(self.core, self.actor, execution.id, known=execution)) as updates:
+            async for update in updates:
+                if self.output.is_deleted:
+                    return  # the page was closed
+                if isinstance(update, TextDelta):
+                    self.output.text += update.text
+                elif isinstance(update, StatusChange):
+                    self.status.text = update.status
+                    if update.retrying:
+                        self.output.text = ''  # the attempt that streamed it failed; the next one starts over
+                else:
+                    self._show_final(update)
 
-    def _show_status(self, execution: Execution) -> None:
-        self.status.text = execution.status
-
-    def _show_final(self, execution: Execution) -> None:
+    def _show_final(self, execution: ExecutionView) -> None:
         text, _ = display.pretty_result(execution.result)
         if execution.status == ExecutionStatus.COMPLETED:
             self.output.text = text
@@ -107,9 +98,10 @@ class TryIt:
         self.details.props(f'href=/executions/{execution.id}')
         self.details.visible = True
 
-    def _load_files(self) -> None:
+    async def _load_files(self) -> None:
         try:
-            page = files.list_files(self.core, self.actor, page=1, page_size=100)
+            page = await run.io_bound(files.list_files, self.core, self.actor, page=1, page_size=100)
         except DomainError:
             return  # a role without files:read simply sees no file choices
-        self.file.set_options({f.id: f'{f.filename} ({f.size} bytes)' for f in page.items})
+        if page is not None:
+            self.file.set_options({f.id: f'{f.filename} ({f.size} bytes)' for f in page.items})

@@ -1,5 +1,6 @@
 """Run a deployment by name: queue it (202), or wait for the result, or stream it as it is written."""
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,9 +11,12 @@ from api.deps import CoreDep, DeploymentsRun
 from api.errors import NOT_FOUND, RESPONSES
 from api.schemas.executions import ExecutionPublic, RunAccepted, RunRequest
 from core import executions
-from core.engine.wait import wait_for_execution
-from core.vocabulary import FINISHED, Origin
+from core.app import Core
+from core.executions import ExecutionView
+from core.follow import wait_for_execution
+from core.vocabulary import Origin
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=['runs'], responses=RESPONSES)
 DONE = {
     200: {
@@ -41,12 +45,12 @@ async def run_deployment(
         user_input=body.user_input, options=body.options.as_dict() if body.options else None,
         trace_id=body.trace_id, file_id=str(body.file_id) if body.file_id else None, origin=Origin.API,
     )  # fmt: skip
+    # queued: from here on nothing may turn the answer into an error (a client that retries would run it twice)
     if stream:
-        subscribed = await streams.subscribe(core, execution.id)
-        return streams.event_stream(core, actor, execution.id, subscribed, kinds=frozenset({'delta'}))
+        return await streams.event_stream(core, actor, execution.id, kinds=streams.DELTAS, known=execution)
     if wait:
-        execution = await wait_for_execution(core, execution.id, wait, known=execution)
-        if execution.status in FINISHED:
+        execution = await _waited(core, execution, wait)
+        if execution.finished:
             return Response(
                 ExecutionPublic.model_validate(execution).model_dump_json(by_alias=True), media_type='application/json'
             )
@@ -55,3 +59,12 @@ async def run_deployment(
     )
     location = f'{request.scope.get("root_path", "")}/executions/{execution.id}'
     return JSONResponse(accepted.model_dump(mode='json', by_alias=True), status_code=202, headers={'Location': location})
+
+
+async def _waited(core: Core, execution: ExecutionView, wait: float) -> ExecutionView:
+    """The execution once finished within `wait` seconds, else as it was queued (202: the client polls for it)."""
+    try:
+        return await wait_for_execution(core, execution.id, wait, known=execution)
+    except Exception:
+        log.exception('waiting for execution %s failed; answering 202', execution.id)
+        return execution
