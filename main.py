@@ -37,23 +37,25 @@ def main(argv: list[str]) -> None:
 
 def serve(settings: Settings) -> None:
     from api.app import api, bind_core, serve_first
-    from core.app import build_core
+    from core.app import WEB_LOCK_WAIT_SECONDS, build_core, worker_core
     from core.engine.worker import Worker
     from ui import pages
 
-    core = build_core(settings)
+    core = build_core(settings, lock_wait=WEB_LOCK_WAIT_SECONDS)
     # the API module defines no pages, so it survives the test fixture's reloads: mount it only once
     if not any(getattr(route, 'path', None) == '/api/v1' for route in app.routes):
         app.mount('/api/v1', api)
     serve_first(app)  # API calls skip the dashboard's middleware (sessions, storage, gzip, login redirect)
     bind_core(core)
     pages.register(core)
+    workers_core = worker_core(core)  # its own engine on SQLite: a worker waits out write locks, a request does not
     for number in range(settings.workers):
-        run_in_app(Worker(core, name=f'web-{number + 1}'))
+        run_in_app(Worker(workers_core, name=f'web-{number + 1}'))
     if not settings.workers:  # a worker imports the SDKs as it starts; without one, import them off the loop now
         app.on_startup(lambda: run.io_bound(core.registry.load_adapters))
     app.on_shutdown(core.registry.aclose)  # after the workers: their calls are done
     app.on_shutdown(lambda: core.db.dispose())
+    app.on_shutdown(lambda: workers_core.db.dispose())
     ui.run(
         host=settings.host,
         port=settings.port,
