@@ -25,6 +25,20 @@ async def get_core(request: Request) -> Core:
 CoreDep = Annotated[Core, Depends(get_core)]
 
 
+async def api_key(
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    key: Annotated[str | None, Depends(key_scheme)],
+) -> str:
+    """The API key the request carries (not yet checked); Unauthorized when it carries none. No I/O: on the loop."""
+    token = bearer.credentials if bearer else key
+    if not token:
+        raise Unauthorized('missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`')
+    return token.strip()
+
+
+ApiKey = Annotated[str, Depends(api_key)]
+
+
 def authorized(scope: str) -> Callable[..., Actor]:
     """A dependency: the caller's Actor, which must hold `scope` (admin holds every scope).
 
@@ -32,16 +46,8 @@ def authorized(scope: str) -> Callable[..., Actor]:
     written after the answer (at most once a minute): a write may wait for a lock, and the request need not.
     """
 
-    def actor(
-        core: CoreDep,
-        background: BackgroundTasks,
-        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-        key: Annotated[str | None, Depends(key_scheme)],
-    ) -> Actor:
-        token = bearer.credentials if bearer else key
-        if not token:
-            raise Unauthorized('missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`')
-        caller, use_is_stale = api_keys.verify(core, token.strip())
+    def actor(core: CoreDep, background: BackgroundTasks, token: ApiKey) -> Actor:
+        caller, use_is_stale = api_keys.verify(core, token)
         if use_is_stale:
             background.add_task(api_keys.record_use, core, caller.id)
         caller.require(scope)

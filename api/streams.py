@@ -1,7 +1,7 @@
 """Server-sent events for one execution: its changes as core's follow() reports them, then its final record."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -20,14 +20,20 @@ STATUS_AND_DELTAS = frozenset({'status', 'delta'})
 
 
 async def event_stream(
-    core: Core, actor: Actor, execution_id: str, *, kinds: frozenset[str], known: ExecutionView | None = None
+    core: Core,
+    execution_id: str,
+    *,
+    kinds: frozenset[str],
+    actor: Actor | None = None,
+    queue: Callable[[], Awaitable[ExecutionView]] | None = None,
 ) -> StreamingResponse:
     """The `text/event-stream` response: `kinds` of changes ('status', 'delta'), then one `execution` event.
 
-    Following starts here, before the route returns, so nothing that happens meanwhile is missed (and an unknown
-    execution is still a 404, not a broken stream).
+    Following starts here, before the route returns (reading the execution as `actor`, or queueing it with `queue`),
+    so nothing that happens meanwhile is missed, and a refused run or an unknown execution is still a 4xx, not a
+    broken stream.
     """
-    updates = follow(core, actor, execution_id, known=known, quiet_seconds=KEEPALIVE_SECONDS)
+    updates = follow(core, execution_id, actor=actor, queue=queue, quiet_seconds=KEEPALIVE_SECONDS)
     first = await anext(updates)
     return StreamingResponse(_events(first, updates, kinds), media_type='text/event-stream', headers=SSE_HEADERS)
 

@@ -9,7 +9,7 @@ whenever a second passes without news.
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 RECHECK_SECONDS = 1.0  # without news, re-read the row this often
 BURST_SECONDS = 0.15  # watch_executions gathers a burst (e.g. created, then running) into one change
 FOLLOWED = frozenset({'status', 'delta'})
+STATUS = frozenset({'status'})
 WATCHED = frozenset({'created', 'status'})
 
 
@@ -51,23 +52,31 @@ Update = TextDelta | StatusChange | Quiet | ExecutionView
 
 async def follow(
     core: Core,
-    actor: Actor,
     execution_id: str,
     *,
-    known: ExecutionView | None = None,
+    actor: Actor | None = None,
+    queue: Callable[[], Awaitable[ExecutionView]] | None = None,
     timeout: float | None = None,
     quiet_seconds: float | None = None,
+    deltas: bool = True,
 ) -> AsyncIterator[Update]:
     """Where the execution stands, its changes as they happen, and last its record: finished, or as it stands when
     `timeout` seconds have passed.
 
-    `known` is the execution as the caller just queued or read it (which saves a read, and the permission check:
-    whoever ran it may follow it); otherwise the actor needs `executions:read`. The subscription starts at the first
-    step, before the row is read, so nothing that happens after that read is missed.
+    The first step listens, then reads the execution as `actor` (who needs `executions:read`), or queues it with
+    `queue` (which returns it as queued, and whose errors are the caller's: nothing was queued): a run followed from
+    its very start misses nothing, even when a worker is quicker than its caller. `deltas=False` leaves out the text
+    (a wait needs only the end).
     """
+    if (actor is None) == (queue is None):
+        raise TypeError('follow takes either an actor (to read the execution) or queue (to queue it)')
     deadline = None if timeout is None else time.monotonic() + timeout
-    async with core.bus.subscribe(execution_id, kinds=FOLLOWED) as subscription:
-        execution = known or await asyncio.to_thread(get_execution, core, actor, execution_id)
+    kinds = FOLLOWED if deltas else STATUS
+    async with core.bus.subscribe(execution_id, kinds=kinds) as subscription:
+        if queue is not None:
+            execution = await queue()
+        else:
+            execution = await asyncio.to_thread(get_execution, core, actor, execution_id)
         said: ExecutionStatus | None = None  # the last status told
         if not execution.finished:
             said = execution.status
@@ -108,10 +117,14 @@ async def follow(
 
 
 async def wait_for_execution(
-    core: Core, execution_id: str, timeout: float, *, known: ExecutionView | None = None
+    core: Core, execution_id: str, timeout: float, *, queue: Callable[[], Awaitable[ExecutionView]] | None = None
 ) -> ExecutionView:
-    """The execution once finished, or as it stands when `timeout` seconds have passed (core's own read: no actor)."""
-    async for update in follow(core, Actor.system(), execution_id, known=known, timeout=timeout):
+    """The execution once finished, or as it stands when `timeout` seconds have passed; `queue` as for follow().
+
+    Without `queue`, the execution is read with core's own permissions: the caller has checked who may see it.
+    """
+    actor = None if queue is not None else Actor.system()
+    async for update in follow(core, execution_id, actor=actor, queue=queue, timeout=timeout, deltas=False):
         last = update
     assert isinstance(last, ExecutionView)  # follow always ends with the execution
     return last

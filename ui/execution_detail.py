@@ -95,7 +95,7 @@ class ExecutionDetail:
         self.result.language = 'json' if structured else 'text'
 
     async def _follow(self) -> None:
-        async with aclosing(follow(self.core, self.actor, self.execution.id)) as updates:
+        async with aclosing(follow(self.core, self.execution.id, actor=self.actor)) as updates:
             async for update in updates:
                 if isinstance(update, TextDelta):
                     self.streamed += update.text

@@ -1,6 +1,8 @@
 """The "Try it" panel: run a deployment from the dashboard and watch its result stream in."""
 
+from collections.abc import AsyncIterator
 from contextlib import aclosing
+from functools import partial
 
 from nicegui import run, ui
 
@@ -9,7 +11,7 @@ from core.app import Core
 from core.deployments import DeploymentView
 from core.errors import DomainError
 from core.executions import ExecutionView
-from core.follow import StatusChange, TextDelta, follow
+from core.follow import StatusChange, TextDelta, Update, follow
 from core.permissions import Actor
 from core.vocabulary import ExecutionStatus, Origin
 from ui import display, feedback, live
@@ -49,27 +51,28 @@ class TryIt:
         feedback.clear_invalid(self.fields)
         self.output.text, self.details.visible = '', False
         self.spinner.visible, self.run_button.enabled = True, False
+        execution_id = executions.new_execution_id()
+        queue = partial(
+            executions.run_deployment,
+            self.core,
+            self.actor,
+            self.deployment.name,
+            user_input=self.user_input.value or '',
+            options=self.options.values() or None,
+            trace_id=(self.trace_id.value or '').strip() or None,
+            file_id=self.file.value or None,
+            origin=Origin.UI,
+            execution_id=execution_id,
+        )
         try:
-            try:
-                execution = await executions.run_deployment(
-                    self.core,
-                    self.actor,
-                    self.deployment.name,
-                    user_input=self.user_input.value or '',
-                    options=self.options.values() or None,
-                    trace_id=(self.trace_id.value or '').strip() or None,
-                    file_id=self.file.value or None,
-                    origin=Origin.UI,
-                )
-            except DomainError as error:
-                feedback.show_error(self.fields, error)
-                return
-            await self._watch(execution)
+            await self._watch(follow(self.core, execution_id, queue=queue))  # listens, then queues the run
+        except DomainError as error:  # refused: nothing was queued
+            feedback.show_error(self.fields, error)
         finally:
             self.spinner.visible, self.run_button.enabled = False, self.actor.can('deployments:run')
 
-    async def _watch(self, execution: ExecutionView) -> None:
-        async with aclosing(follow(self.core, self.actor, execution.id, known=execution)) as updates:
+    async def _watch(self, updates: AsyncIterator[Update]) -> None:
+        async with aclosing(updates):
             async for update in updates:
                 if self.output.is_deleted:
                     return  # the page was closed

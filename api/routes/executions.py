@@ -48,7 +48,7 @@ def get_execution(core: CoreDep, actor: ExecutionsRead, execution_id: str):
 @router.get('/{execution_id}/events', response_class=StreamingResponse, responses={**EVENTS, **NOT_FOUND})
 async def follow_execution(core: CoreDep, actor: ExecutionsRead, execution_id: str):
     """Server-sent events until the execution ends."""
-    return await streams.event_stream(core, actor, execution_id, kinds=streams.STATUS_AND_DELTAS)
+    return await streams.event_stream(core, execution_id, kinds=streams.STATUS_AND_DELTAS, actor=actor)
 
 
 @router.post('/{execution_id}/cancel', response_model=ExecutionPublic, responses={**NOT_FOUND, **CONFLICT})

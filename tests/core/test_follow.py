@@ -2,12 +2,13 @@
 
 import asyncio
 import time
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
 
 from core.errors import Forbidden, NotFound
-from core.executions import EXECUTION, ExecutionView
+from core.executions import EXECUTION, ExecutionView, new_execution_id, run_deployment
 from core.follow import ExecutionChange, Quiet, StatusChange, TextDelta, follow, wait_for_execution, watch_executions
 from core.permissions import Actor
 from data.tables import utcnow
@@ -18,13 +19,13 @@ RUNNER = Actor.api_key('k-1', 'ci', ['deployments:run'])
 
 
 async def updates_of(core, execution: ExecutionView, **options) -> list:
-    return [update async for update in follow(core, SYSTEM, execution.id, **options)]
+    return [update async for update in follow(core, execution.id, actor=SYSTEM, **options)]
 
 
 async def test_follow_tells_the_status_then_each_change_and_delta_and_ends_with_the_record(core, fake_llm, start_worker):
     deployment = await deploy(core)
     execution = await run(core, deployment)
-    following = follow(core, SYSTEM, execution.id)
+    following = follow(core, execution.id, actor=SYSTEM)
     first = await anext(following)
     await start_worker()
     updates = [first] + [update async for update in following]
@@ -39,7 +40,7 @@ async def test_follow_tells_the_status_then_each_change_and_delta_and_ends_with_
 async def test_a_follower_that_falls_behind_still_gets_every_delta_of_a_run_that_ended(core, fake_llm, start_worker):
     deployment = await deploy(core)
     execution = await run(core, deployment)
-    updates = follow(core, SYSTEM, execution.id)
+    updates = follow(core, execution.id, actor=SYSTEM)
     assert await anext(updates) == StatusChange('pending', attempts=0)  # subscribed, and the row read
     await start_worker()
     await wait_for_execution(core, execution.id, 5)  # the whole run happens while nobody reads
@@ -65,7 +66,7 @@ async def test_without_news_the_row_is_read_again(core):
     """A worker in another process publishes on its own bus: the follower finds the change in the row."""
     deployment = await deploy(core)
     execution = await run(core, deployment)
-    updates = follow(core, SYSTEM, execution.id)
+    updates = follow(core, execution.id, actor=SYSTEM)
     assert (await anext(updates)).status == 'pending'
     with core.db.begin() as connection:  # as another process's worker writes it, without a word on our bus
         done = {'status': 'completed', 'result': 'from elsewhere', 'attempts': 1, 'completed_at': utcnow()}
@@ -97,16 +98,35 @@ async def test_following_a_finished_execution_is_just_its_record(core):
     assert [type(update) for update in updates] == [ExecutionView] and updates[0].status == 'cancelled'
 
 
+async def test_a_run_followed_from_its_start_misses_nothing_even_when_the_worker_is_quicker(core, fake_llm, start_worker):
+    deployment = await deploy(core)
+    await start_worker()
+    execution_id = new_execution_id()
+
+    async def queue_then_dawdle() -> ExecutionView:
+        execution = await run_deployment(core, RUNNER, deployment.name, user_input='hi', execution_id=execution_id)
+        await wait_for_execution(core, execution_id, 5)  # the worker runs it all before its caller comes back
+        return execution
+
+    updates = [update async for update in follow(core, execution_id, queue=queue_then_dawdle)]
+    assert ''.join(update.text for update in updates if isinstance(update, TextDelta)) == fake_llm.reply_text
+    assert (updates[-1].id, updates[-1].status) == (execution_id, 'completed')
+
+
 async def test_following_needs_read_permission_unless_following_ones_own_run(core):
     deployment = await deploy(core)
     execution = await run(core, deployment)
     with pytest.raises(Forbidden):
-        await anext(follow(core, RUNNER, execution.id))
-    assert (await anext(follow(core, RUNNER, execution.id, known=execution))).status == 'pending'
-    assert (await anext(follow(core, VIEWER, execution.id))).status == 'pending'
+        await anext(follow(core, execution.id, actor=RUNNER))
+    assert (await anext(follow(core, execution.id, actor=VIEWER))).status == 'pending'
+    own_id = new_execution_id()
+    own_run = partial(run_deployment, core, RUNNER, deployment.name, user_input='hi', execution_id=own_id)
+    assert (await anext(follow(core, own_id, queue=own_run))).status == 'pending'
     for unknown in ('00000000-0000-4000-8000-000000000000', 'not-an-id'):
         with pytest.raises(NotFound):
-            await anext(follow(core, SYSTEM, unknown))
+            await anext(follow(core, unknown, actor=SYSTEM))
+    with pytest.raises(TypeError):
+        await anext(follow(core, execution.id))
 
 
 async def test_watching_executions_comes_in_bursts_with_an_empty_one_to_read_first_and_when_quiet(core, fake_llm, start_worker):
@@ -122,3 +142,12 @@ async def test_watching_executions_comes_in_bursts_with_an_empty_one_to_read_fir
     assert {change.status for change in seen} == {'pending', 'running', 'completed'}
     assert await asyncio.wait_for(anext(bursts), 2) == []  # quiet again: time to re-read
     await bursts.aclose()
+
+
+async def test_a_follower_that_needs_only_the_end_gets_no_text(core, fake_llm, start_worker):
+    deployment = await deploy(core)
+    execution = await run(core, deployment)
+    await start_worker()
+    updates = await updates_of(core, execution, deltas=False)
+    assert not any(isinstance(update, TextDelta) for update in updates)
+    assert updates[-1].status == 'completed' and updates[-1].result == fake_llm.reply_text
