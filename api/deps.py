@@ -36,7 +36,7 @@ async def api_key(
     return token.strip()
 
 
-ApiKey = Annotated[str, Depends(api_key)]
+ApiKeyToken = Annotated[str, Depends(api_key)]
 
 
 def authorized(scope: str) -> Callable[..., Actor]:
@@ -46,7 +46,7 @@ def authorized(scope: str) -> Callable[..., Actor]:
     written after the answer (at most once a minute): a write may wait for a lock, and the request need not.
     """
 
-    def actor(core: CoreDep, background: BackgroundTasks, token: ApiKey) -> Actor:
+    def actor(core: CoreDep, background: BackgroundTasks, token: ApiKeyToken) -> Actor:
         caller, use_is_stale = api_keys.verify(core, token)
         if use_is_stale:
             background.add_task(api_keys.record_use, core, caller.id)
@@ -57,7 +57,6 @@ def authorized(scope: str) -> Callable[..., Actor]:
     return actor
 
 
-DeploymentsRun = Annotated[Actor, Depends(authorized('deployments:run'))]
 DeploymentsRead = Annotated[Actor, Depends(authorized('deployments:read'))]
 DeploymentsWrite = Annotated[Actor, Depends(authorized('deployments:write'))]
 PromptsRead = Annotated[Actor, Depends(authorized('prompts:read'))]

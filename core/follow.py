@@ -97,22 +97,19 @@ async def follow(
                     said, quiet = execution.status, 0.0
                     yield StatusChange(execution.status, attempts=execution.attempts, error=execution.error)
                 continue
-            quiet = 0.0
-            update = _update(event)
+            quiet, update = 0.0, _update(event)
+            if not _is_news(update, said):
+                continue
             if isinstance(update, StatusChange):
-                if update.status == said and not update.retrying:
-                    continue  # already told (the re-read found it first)
                 said = update.status
                 if update.status in FINISHED:
                     execution = await _reread(core, execution)  # the row is the truth: it has the result
             yield update
         # a run can finish before the first read of its row: its events are still queued
-        for event in subscription.pending():
-            update = _update(event)
-            if isinstance(update, StatusChange) and update.status == said and not update.retrying:
-                continue
-            said = update.status if isinstance(update, StatusChange) else said
-            yield update
+        for update in map(_update, subscription.pending()):
+            if _is_news(update, said):
+                said = update.status if isinstance(update, StatusChange) else said
+                yield update
         yield execution
 
 
@@ -159,6 +156,11 @@ def _update(event: Event) -> TextDelta | StatusChange:
         return TextDelta(data.get('text', ''))
     status = ExecutionStatus(data['status'])
     return StatusChange(status, attempts=data.get('attempts'), error=data.get('error'), retrying=bool(data.get('retrying')))
+
+
+def _is_news(update: TextDelta | StatusChange, said: ExecutionStatus | None) -> bool:
+    """Text always is; a status already told (a re-read found it first) is not, unless it is a retry."""
+    return not isinstance(update, StatusChange) or update.status != said or update.retrying
 
 
 def _change(event: Event) -> ExecutionChange:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import streams
-from api.deps import ApiKey, CoreDep
+from api.deps import ApiKeyToken, CoreDep
 from api.errors import NOT_FOUND, RESPONSES
 from api.schemas.executions import ExecutionPublic, RunAccepted, RunRequest
 from core import executions
@@ -32,7 +32,7 @@ DONE = {
 async def run_deployment(
     request: Request,
     core: CoreDep,
-    key: ApiKey,
+    key: ApiKeyToken,
     name: str,
     body: RunRequest,
     wait: Annotated[
