@@ -42,7 +42,7 @@ EXECUTION = Execution.__table__
 
 @dataclass(frozen=True)
 class ExecutionView:
-    """An execution record as the dashboard and the API show it (the queue's lease columns stay in core)."""
+    """One run: the snapshot of what ran, its status and its outcome."""
 
     id: str
     status: ExecutionStatus

@@ -14,6 +14,8 @@ STATUS_TIMEOUT = 5.0
 
 @dataclass(frozen=True)
 class ProviderStatus:
+    """A provider: whether it answers now, and what it supports."""
+
     name: Provider
     available: bool
     error: str | None  # why it is not available
