@@ -5,23 +5,43 @@ PYENV_PYTHON313 := $(lastword $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/vers
 PYTHON ?= $(or $(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null),$(PYENV_PYTHON313),python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+# installs come from the locks alone (every package pinned, with hashes): a fresh machine gets exactly what CI tested.
+# Each stamp is named by the hash of the lock it installs from, so editing that lock installs again.
+RUNTIME_LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+RUNTIME_STAMP := $(VENV)/.installed-runtime-$(shell sha1sum $(RUNTIME_LOCK) | cut -c1-12)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell sha1sum $(DEV_LOCK) | cut -c1-12)
+# the locks hold every Python from 3.11 on (markers for the rest), so one lock serves 3.11 and 3.13 alike
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet
 
-.PHONY: install chromium run migrate test bench lint format
+.PHONY: install install-runtime lock chromium run migrate test bench lint format
 
-install: $(STAMP)
+install: $(DEV_STAMP)
 
-$(STAMP): requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+install-runtime: $(RUNTIME_STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
-	rm -f $(VENV)/.installed-* && touch $@
 
-run: install
+$(RUNTIME_STAMP): $(RUNTIME_LOCK) | $(PY)
+	$(PY) -m pip install -q --require-hashes -r $(RUNTIME_LOCK)
+	rm -f $(VENV)/.installed-runtime-* && touch $@
+
+$(DEV_STAMP): $(DEV_LOCK) | $(PY)
+	$(PY) -m pip install -q --require-hashes -r $(DEV_LOCK)
+	rm -f $(VENV)/.installed-dev-* && touch $@
+
+# after editing requirements.txt or requirements-dev.txt: resolve both locks again and commit them with it
+lock: install
+	$(VENV)/bin/uv pip compile $(LOCK_FLAGS) requirements.txt -o $(RUNTIME_LOCK)
+	$(VENV)/bin/uv pip compile $(LOCK_FLAGS) requirements-dev.txt -o $(DEV_LOCK)
+
+run: install-runtime
 	$(PY) main.py migrate
 	$(PY) main.py serve
 
-migrate: install
+migrate: install-runtime
 	$(PY) main.py migrate
 
 # the browser test (tests/e2e/test_browser.py) drives Debian's headless Chromium

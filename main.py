@@ -1,16 +1,20 @@
 """Wires Hypersigil together: settings -> database -> core -> worker; the dashboard with the API at /api/v1; the CLI."""
 
 import argparse
+import os
 import sys
 
-from nicegui import app, run, ui
-
 from core.settings import Settings
+
+# NiceGUI reads where to keep per-browser storage as it is imported: in the (private) data dir, not ./.nicegui
+os.environ.setdefault('NICEGUI_STORAGE_PATH', str(Settings.from_env().data_dir / 'nicegui'))
+from nicegui import app, run, ui
 
 COMMANDS = ('serve', 'worker', 'migrate', 'users', 'keys')
 
 
 def main(argv: list[str]) -> None:
+    os.umask(0o077)  # whatever this process writes (database, key, session storage) is readable by its owner alone
     command = argv[1] if len(argv) > 1 and argv[1] in COMMANDS else 'serve'
     settings = Settings.from_env()
     if command == 'migrate':
@@ -34,11 +38,11 @@ def main(argv: list[str]) -> None:
 def serve(settings: Settings) -> None:
     from api.app import api, bind_core, serve_first
     from core import users
-    from core.app import build_core
+    from core.app import WEB_LOCK_WAIT_SECONDS, build_core, worker_core
     from core.engine.worker import Worker
     from ui import pages
 
-    core = build_core(settings)
+    core = build_core(settings, lock_wait=WEB_LOCK_WAIT_SECONDS)
     setup_token = users.issue_setup_token(core)
     if setup_token:  # as Jupyter does: only someone who can read this console creates the first admin
         print(f'No account exists yet. Create the admin account at {setup_link(settings, setup_token)}', flush=True)
@@ -48,12 +52,14 @@ def serve(settings: Settings) -> None:
     serve_first(app)  # API calls skip the dashboard's middleware (security headers, gzip)
     bind_core(core)
     pages.register(core)
+    workers_core = worker_core(core)  # its own engine on SQLite: a worker waits out write locks, a request does not
     for number in range(settings.workers):
-        run_in_app(Worker(core, name=f'web-{number + 1}'))
+        run_in_app(Worker(workers_core, name=f'web-{number + 1}'))
     if not settings.workers:  # a worker imports the SDKs as it starts; without one, import them off the loop now
         app.on_startup(lambda: run.io_bound(core.registry.load_adapters))
     app.on_shutdown(core.registry.aclose)  # after the workers: their calls are done
     app.on_shutdown(lambda: core.db.dispose())
+    app.on_shutdown(lambda: workers_core.db.dispose())
     ui.run(
         host=settings.host,
         port=settings.port,

@@ -3,9 +3,8 @@
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import BackgroundTasks, Depends, Query, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 
 from core import api_keys
 from core.app import Core
@@ -26,21 +25,31 @@ async def get_core(request: Request) -> Core:
 CoreDep = Annotated[Core, Depends(get_core)]
 
 
-def authorized(scope: str) -> Callable[..., Actor]:
-    """A dependency: the caller's Actor, which must hold `scope` (admin holds every scope)."""
+async def api_key(
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    key: Annotated[str | None, Depends(key_scheme)],
+) -> str:
+    """The API key the request carries (not yet checked); Unauthorized when it carries none. No I/O: on the loop."""
+    token = bearer.credentials if bearer else key
+    if not token:
+        raise Unauthorized('missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`')
+    return token.strip()
 
-    async def actor(
-        core: CoreDep,
-        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-        key: Annotated[str | None, Depends(key_scheme)],
-    ) -> Actor:
-        token = bearer.credentials if bearer else key
-        if not token:
-            raise Unauthorized('missing API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`')
-        # on the loop: one indexed read costs less than a hop to a thread (and under load, a wait for the GIL)
-        caller, use_is_stale = api_keys.verify(core, token.strip())
+
+ApiKeyToken = Annotated[str, Depends(api_key)]
+
+
+def authorized(scope: str) -> Callable[..., Actor]:
+    """A dependency: the caller's Actor, which must hold `scope` (admin holds every scope).
+
+    A plain `def`: FastAPI runs it in its thread pool, as the key's read must be off the loop. The key's last use is
+    written after the answer (at most once a minute): a write may wait for a lock, and the request need not.
+    """
+
+    def actor(core: CoreDep, background: BackgroundTasks, token: ApiKeyToken) -> Actor:
+        caller, use_is_stale = api_keys.verify(core, token)
         if use_is_stale:
-            await run_in_threadpool(api_keys.record_use, core, caller.id)  # a write may wait for a lock: not on the loop
+            background.add_task(api_keys.record_use, core, caller.id)
         caller.require(scope)
         return caller
 
@@ -48,7 +57,6 @@ def authorized(scope: str) -> Callable[..., Actor]:
     return actor
 
 
-DeploymentsRun = Annotated[Actor, Depends(authorized('deployments:run'))]
 DeploymentsRead = Annotated[Actor, Depends(authorized('deployments:read'))]
 DeploymentsWrite = Annotated[Actor, Depends(authorized('deployments:write'))]
 PromptsRead = Annotated[Actor, Depends(authorized('prompts:read'))]

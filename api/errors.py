@@ -11,9 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.schemas.common import ErrorResponse
-from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from core.errors import Conflict, DatabaseBusy, DomainError, Forbidden, Invalid, NotFound, ProviderUnavailable, Unauthorized
 from core.files import FileTooLarge, UnsupportedFileType
-from core.providers.base import ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,10 @@ DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (Forbidden, 403),
     (FileTooLarge, 413),
     (UnsupportedFileType, 415),
+    (ProviderUnavailable, 502),
+    (DatabaseBusy, 503),
 )
+BUSY_RETRY_SECONDS = 1
 HTTP_CODES = {
     400: 'bad_request',
     401: 'unauthorized',
@@ -45,6 +47,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {**_ERROR, 'description': 'The key lacks the scope this route needs'},
     413: {**_ERROR, 'description': 'Request body too large'},
     422: {**_ERROR, 'description': 'A value is invalid; `details` names each field'},
+    503: {**_ERROR, 'description': '`database_busy`: another process held a write lock too long; retry after `Retry-After`'},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {**_ERROR, 'description': 'No such resource'}}
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {**_ERROR, 'description': 'Conflicts with the current state'}}
@@ -55,8 +58,8 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(DomainError, domain_error)
     api.add_exception_handler(RequestValidationError, validation_error)
     api.add_exception_handler(HTTPException, http_error)
-    api.add_exception_handler(ProviderError, provider_error)
     api.add_exception_handler(sa.exc.IntegrityError, integrity_error)
+    api.add_exception_handler(sa.exc.DataError, data_error)
     api.add_exception_handler(sa.exc.OperationalError, database_unavailable)
     api.add_exception_handler(Exception, unexpected_error)
 
@@ -73,6 +76,8 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     status = next((status for cls, status in DOMAIN_STATUS if isinstance(exc, cls)), 400)
     details = [{'field': exc.field, 'message': exc.detail}] if isinstance(exc, Invalid) else []
     headers = {'WWW-Authenticate': 'Bearer'} if status == 401 else None
+    if isinstance(exc, DatabaseBusy):
+        headers = {'Retry-After': str(BUSY_RETRY_SECONDS)}
     return error_response(status, exc.code, exc.message, details, headers)
 
 
@@ -94,15 +99,17 @@ async def http_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, HTTP_CODES.get(status, 'error'), message, headers=dict(exc.headers or {}) or None)
 
 
-async def provider_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProviderError)
-    return error_response(502, 'provider_error', exc.message)
-
-
 async def integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     """A race two checks could not see (e.g. the same name created twice at once) is still the client's conflict."""
     log.info('integrity error mapped to 409: %s', exc)
     return error_response(409, 'conflict', 'this conflicts with data saved at the same moment; read it again and retry')
+
+
+async def data_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold that no check caught (core refuses NUL text first): the client's to fix."""
+    log.info('data error mapped to 422: %s', exc)
+    message = 'a value in this request cannot be stored or searched for (e.g. text with a NUL character)'
+    return error_response(422, 'invalid', message, [{'field': 'body', 'message': message}])
 
 
 async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,66 +1,75 @@
-"""Server-sent events for one execution: its deltas (and status changes) as they happen, then its final record."""
+"""Server-sent events for one execution: its changes as core's follow() reports them, then its final record."""
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from api.schemas.executions import ExecutionPublic
-from core import executions
 from core.app import Core
-from core.events import Subscription
+from core.executions import ExecutionView
+from core.follow import Quiet, StatusChange, TextDelta, Update, follow
 from core.permissions import Actor
-from core.vocabulary import FINISHED
 
-POLL_SECONDS = 1.0  # a fallback re-read, for a worker in another process whose events never reach this bus
-KEEPALIVE_SECONDS = 15.0
+KEEPALIVE_SECONDS = 15.0  # proxies close connections that stay silent
 SSE_HEADERS = {'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}
+DELTAS = frozenset({'delta'})
+STATUS_AND_DELTAS = frozenset({'status', 'delta'})
 
 
-async def subscribe(core: Core, execution_id: str) -> tuple[Subscription, AsyncExitStack]:
-    """Subscribe now (before the route returns) so no event is missed; the stream closes the stack."""
-    stack = AsyncExitStack()
-    subscription = await stack.enter_async_context(core.bus.subscribe(execution_id))
-    return subscription, stack
-
-
-def event_stream(
-    core: Core, actor: Actor, execution_id: str, subscribed: tuple[Subscription, AsyncExitStack], *, kinds: frozenset[str]
+async def event_stream(
+    core: Core,
+    execution_id: str,
+    *,
+    kinds: frozenset[str],
+    actor: Actor | None = None,
+    queue: Callable[[], Awaitable[ExecutionView]] | None = None,
 ) -> StreamingResponse:
-    """The `text/event-stream` response: `kinds` of bus events, then one `execution` event."""
-    subscription, stack = subscribed
-    return StreamingResponse(
-        _events(core, actor, execution_id, subscription, stack, kinds), media_type='text/event-stream', headers=SSE_HEADERS
-    )
+    """The `text/event-stream` response: `kinds` of changes ('status', 'delta'), then one `execution` event.
+
+    Following starts here, before the route returns (reading the execution as `actor`, or queueing it with `queue`),
+    so nothing that happens meanwhile is missed, and a refused run or an unknown execution is still a 4xx, not a
+    broken stream.
+    """
+    updates = follow(core, execution_id, actor=actor, queue=queue, quiet_seconds=KEEPALIVE_SECONDS)
+    first = await anext(updates)
+    return StreamingResponse(_events(first, updates, kinds), media_type='text/event-stream', headers=SSE_HEADERS)
 
 
 def sse(event: str, data: Any) -> bytes:
     return f'event: {event}\ndata: {json.dumps(data, separators=(",", ":"))}\n\n'.encode()
 
 
-async def _events(
-    core: Core, actor: Actor, execution_id: str, subscription: Subscription, stack: AsyncExitStack, kinds: frozenset[str]
-) -> AsyncIterator[bytes]:
-    async with stack:
-        execution = await run_in_threadpool(executions.get_execution, core, actor, execution_id)
-        if 'status' in kinds and execution.status not in FINISHED:
-            yield sse('status', {'status': execution.status})  # where it stands as the stream opens
-        quiet = 0.0
-        while execution.status not in FINISHED:
-            event = await subscription.get(timeout=POLL_SECONDS)
-            quiet = quiet + POLL_SECONDS if event is None else 0.0
-            if quiet >= KEEPALIVE_SECONDS:
-                quiet = 0.0
-                yield b': keep-alive\n\n'  # proxies close connections that stay silent
-            if event is not None and event.kind in kinds:
-                yield sse(event.kind, event.data)
-            if event is None or (event.kind == 'status' and event.data.get('status') in FINISHED):
-                # the row is the truth: re-read it when the bus says it ended, and now and then anyway
-                execution = await run_in_threadpool(executions.get_execution, core, actor, execution_id)
-        for event in subscription.pending():  # a run can finish before the stream's first read of its row
-            if event.kind in kinds:
-                yield sse(event.kind, event.data)
-        yield sse('execution', ExecutionPublic.model_validate(execution).model_dump(mode='json', by_alias=True))
+async def _events(first: Update, updates: AsyncIterator[Update], kinds: frozenset[str]) -> AsyncIterator[bytes]:
+    async with aclosing(updates):
+        chunk = _chunk(first, kinds)
+        if chunk:
+            yield chunk
+        async for update in updates:
+            chunk = _chunk(update, kinds)
+            if chunk:
+                yield chunk
+
+
+def _chunk(update: Update, kinds: frozenset[str]) -> bytes | None:
+    if isinstance(update, Quiet):
+        return b': keep-alive\n\n'
+    if isinstance(update, TextDelta):
+        return sse('delta', {'text': update.text}) if 'delta' in kinds else None
+    if isinstance(update, StatusChange):
+        return sse('status', _status_data(update)) if 'status' in kinds else None
+    return sse('execution', ExecutionPublic.model_validate(update).model_dump(mode='json', by_alias=True))
+
+
+def _status_data(change: StatusChange) -> dict[str, Any]:
+    """{status, attempts?, error?, retrying?}: `retrying` says the deltas so far came from an attempt that failed."""
+    data: dict[str, Any] = {'status': change.status}
+    if change.attempts is not None:
+        data['attempts'] = change.attempts
+    if change.error is not None:
+        data['error'] = change.error
+    if change.retrying:
+        data['retrying'] = True
+    return data

@@ -1,5 +1,6 @@
 """API keys: `hs_` + 256 random bits, stored as an HMAC, found by a unique prefix, checked with one constant-time compare."""
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,10 +9,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from core.app import Core
-from core.errors import Invalid, NotFound, Unauthorized
+from core.errors import DatabaseBusy, Invalid, NotFound, Unauthorized
 from core.permissions import SCOPES, Actor
+from core.text import reject_nul
 from data.tables import ApiKey, utcnow
 
+log = logging.getLogger(__name__)
 TOKEN_PREFIX = 'hs_'
 LOOKUP_CHARS = 12  # of the random part, stored in clear and unique: the row to compare against
 LAST_USED_RESOLUTION = timedelta(seconds=60)  # last_used_at is written at most once a minute per key
@@ -101,7 +104,7 @@ def authenticate(core: Core, token: str) -> Actor:
 def verify(core: Core, token: str) -> tuple[Actor, bool]:
     """The key's actor from one indexed read and one constant-time compare, and whether its last use is worth recording.
 
-    Read-only and quick, so the API runs it on the event loop; Unauthorized says why a token is refused.
+    Unauthorized says why a token is refused.
     """
     if not token.startswith(TOKEN_PREFIX) or len(token) < len(TOKEN_PREFIX) + LOOKUP_CHARS:
         raise Unauthorized('invalid API key')
@@ -121,14 +124,22 @@ def verify(core: Core, token: str) -> tuple[Actor, bool]:
 
 
 def record_use(core: Core, key_id: str) -> None:
-    """Set last_used_at, at most once a minute: a conditional UPDATE, so concurrent requests don't pile up writes."""
+    """Set last_used_at, at most once a minute: a conditional UPDATE, so concurrent requests don't pile up writes.
+
+    A stamp is not worth an error: when the database is busy or away, this use goes unrecorded (the log says so).
+    """
     now = utcnow()
-    with core.session() as session:
-        session.execute(
-            sa.update(ApiKey)
-            .where(ApiKey.id == key_id, sa.or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_RESOLUTION))
-            .values(last_used_at=now)
-        )
+    try:
+        with core.session() as session:
+            session.execute(
+                sa.update(ApiKey)
+                .where(
+                    ApiKey.id == key_id, sa.or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_RESOLUTION)
+                )
+                .values(last_used_at=now)
+            )
+    except (DatabaseBusy, sa.exc.OperationalError) as error:
+        log.warning('could not record the use of API key %s: %s', key_id, error)
 
 
 _KEY = ApiKey.__table__.c
@@ -141,6 +152,7 @@ def _valid_name(name: str) -> str:
     name = (name or '').strip()
     if not name:
         raise Invalid('name', 'is required')
+    reject_nul(name=name)
     if len(name) > 200:
         raise Invalid('name', 'must be at most 200 characters')
     return name

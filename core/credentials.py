@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from core.app import Core
 from core.errors import Invalid
 from core.permissions import Actor
-from core.providers.credential_source import lookup
+from core.providers.credential_source import ENV_NAMES, lookup
 from core.settings import PROVIDERS
+from core.text import reject_nul
 from data.tables import ProviderCredential, utcnow
 
 
@@ -27,6 +28,7 @@ def save_credential(
     """Store a provider's key and/or base URL; None keeps the saved value, '' clears it."""
     actor.require('admin')
     _check_provider(provider)
+    reject_nul(apiKey=api_key, baseUrl=base_url)
     if base_url:
         base_url = base_url.strip().rstrip('/')
         if not base_url.startswith(('http://', 'https://')):
@@ -34,6 +36,8 @@ def save_credential(
     api_key = api_key.strip() if api_key is not None else None
     with core.session() as session:
         row = session.get(ProviderCredential, provider) or ProviderCredential(provider=provider)
+        if base_url and base_url != row.base_url and not api_key:
+            _check_url_without_key(provider, has_saved_key=bool(row.api_key_encrypted))
         if api_key is not None:
             row.api_key_encrypted = core.box.encrypt(api_key) if api_key else None
         if base_url is not None:
@@ -61,6 +65,15 @@ def credential_info(core: Core, actor: Actor, provider: str) -> CredentialInfo:
     api_key, base_url, source = lookup(core.settings, core.db, core.box, provider)
     hint = f'…{api_key[-4:]}' if api_key and len(api_key) >= 8 else ('…' if api_key else None)
     return CredentialInfo(provider, bool(api_key), hint, base_url, source)
+
+
+def _check_url_without_key(provider: str, *, has_saved_key: bool) -> None:
+    """A new base URL comes with the key meant for it, unless there is no key it could take (Ollama has none)."""
+    env_key = ENV_NAMES[provider][0]
+    if env_key is None and not has_saved_key:
+        return
+    where = f'; {env_key} from the environment only goes to {ENV_NAMES[provider][1]} or the default endpoint' if env_key else ''
+    raise Invalid('apiKey', f'enter the API key together with a new base URL: a key is only sent where it was saved to go{where}')
 
 
 def _check_provider(provider: str) -> None:

@@ -2,6 +2,8 @@
 
 import asyncio
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +17,8 @@ from core.permissions import Actor
 from core.prompts import find_version
 from core.providers.base import ProviderError
 from core.refs import find_by_ref, looks_like_uuid
-from data.tables import Deployment, DeploymentRevision, Prompt, utcnow
+from core.text import reject_nul
+from data.tables import Deployment, DeploymentRevision, Prompt, Provider, utcnow
 
 NAME_PATTERN = re.compile(r'[a-z0-9_-]+')
 ORDER_COLUMNS = {
@@ -36,6 +39,32 @@ CONFIG_FIELDS = (
 CHANGEABLE = tuple(attribute for attribute, _ in CONFIG_FIELDS)
 
 
+@dataclass(frozen=True)
+class DeploymentView:
+    """A deployment at its current revision."""
+
+    id: str
+    name: str
+    prompt_id: str
+    prompt_version: int | None
+    provider: Provider
+    model: str
+    options: dict[str, Any]
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    """One saved configuration of a deployment: promptId, promptVersion, provider, model, options (camelCase)."""
+
+    revision: int
+    config: dict[str, Any]
+    created_by: str | None
+    created_at: datetime
+
+
 async def create_deployment(
     core: Core,
     actor: Actor,
@@ -46,16 +75,16 @@ async def create_deployment(
     provider: str,
     model: str,
     options: dict | None = None,
-) -> Deployment:
+) -> DeploymentView:
     actor.require('deployments:write')
     name = check_name(name)
     config = {'prompt_id': prompt_id, 'prompt_version': prompt_version, 'provider': provider, 'model': model, 'options': options}
     config = await _check_config(core, config, check_model=True)
     # database work in a thread: a writer waiting on a lock must not stall the event loop
-    return await asyncio.to_thread(_insert, core, actor, name, config)
+    return _view(await asyncio.to_thread(_insert, core, actor, name, config))
 
 
-async def update_deployment(core: Core, actor: Actor, ref: str, *, changes: dict) -> Deployment:
+async def update_deployment(core: Core, actor: Actor, ref: str, *, changes: dict) -> DeploymentView:
     """Change any field but the name; a real change writes a new revision, an unchanged config writes nothing."""
     actor.require('deployments:write')
     for key in changes:
@@ -66,10 +95,10 @@ async def update_deployment(core: Core, actor: Actor, ref: str, *, changes: dict
         raise Invalid('name', 'name is immutable')
     config = {**_config(current), **{key: value for key, value in changes.items() if key != 'name'}}
     config = await _check_config(core, config, check_model=_model_changed(current, config))
-    return await asyncio.to_thread(_save_revision, core, actor, current, config, always=False)
+    return _view(await asyncio.to_thread(_save_revision, core, actor, current, config, always=False))
 
 
-async def rollback_deployment(core: Core, actor: Actor, ref: str, *, revision: int) -> Deployment:
+async def rollback_deployment(core: Core, actor: Actor, ref: str, *, revision: int) -> DeploymentView:
     """Make an earlier revision's config current again, as a new revision (history is never rewritten)."""
     actor.require('deployments:write')
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 1:
@@ -77,13 +106,13 @@ async def rollback_deployment(core: Core, actor: Actor, ref: str, *, revision: i
     current, earlier = await asyncio.to_thread(_load_with_revision, core, ref, revision)
     config = {attribute: earlier.config.get(field) for attribute, field in CONFIG_FIELDS}
     config = await _check_config(core, config, check_model=_model_changed(current, config))
-    return await asyncio.to_thread(_save_revision, core, actor, current, config, always=True)
+    return _view(await asyncio.to_thread(_save_revision, core, actor, current, config, always=True))
 
 
-def get_deployment(core: Core, actor: Actor, ref: str) -> Deployment:
+def get_deployment(core: Core, actor: Actor, ref: str) -> DeploymentView:
     actor.require('deployments:read')
     with core.session() as session:
-        return find_deployment(session, ref)
+        return _view(find_deployment(session, ref))
 
 
 def delete_deployment(core: Core, actor: Actor, ref: str) -> None:
@@ -103,7 +132,7 @@ def list_deployments(
     order: str = 'asc',
     page: int = 1,
     page_size: int = 20,
-) -> Page[Deployment]:
+) -> Page[DeploymentView]:
     """Search (name, model, provider; any case), sort and page in SQL."""
     actor.require('deployments:read')
     if order_by not in ORDER_COLUMNS:
@@ -119,10 +148,11 @@ def list_deployments(
     # id breaks ties so that paging never repeats or skips a row
     statement = statement.order_by(direction(ORDER_COLUMNS[order_by]), direction(Deployment.id))
     with core.session() as session:
-        return paginate(session, statement, page=page, page_size=page_size)
+        found = paginate(session, statement, page=page, page_size=page_size)
+    return Page([_view(row) for row in found.items], found.total, found.page, found.page_size)
 
 
-def list_revisions(core: Core, actor: Actor, ref: str) -> list[DeploymentRevision]:
+def list_revisions(core: Core, actor: Actor, ref: str) -> list[RevisionView]:
     """A deployment's history, newest first."""
     actor.require('deployments:read')
     with core.session() as session:
@@ -132,7 +162,7 @@ def list_revisions(core: Core, actor: Actor, ref: str) -> list[DeploymentRevisio
             .where(DeploymentRevision.deployment_id == deployment.id)
             .order_by(DeploymentRevision.revision.desc())
         )
-        return list(session.exec(statement).scalars())
+        return [RevisionView(r.revision, r.config, r.created_by, r.created_at) for r in session.exec(statement).scalars()]
 
 
 def find_deployment(session: Session, ref: str) -> Deployment:
@@ -159,6 +189,7 @@ async def _check_config(core: Core, config: dict, *, check_model: bool) -> dict:
         raise Invalid('provider', f'unknown provider {provider!r} (use {", ".join(core.registry.names)})')
     if not isinstance(config['prompt_id'], str) or not config['prompt_id']:
         raise Invalid('promptId', 'must be a prompt id')
+    reject_nul(promptId=config['prompt_id'])
     version = config['prompt_version']
     if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
         raise Invalid('promptVersion', 'must be a version number, or null for the latest')
@@ -249,6 +280,21 @@ def _load_with_revision(core: Core, ref: str, revision: int) -> tuple[Deployment
         if found is None:
             raise NotFound(f'deployment {deployment.name!r} has no revision {revision}')
         return deployment, found
+
+
+def _view(row: Deployment) -> DeploymentView:
+    return DeploymentView(
+        id=row.id,
+        name=row.name,
+        prompt_id=row.prompt_id,
+        prompt_version=row.prompt_version,
+        provider=Provider(row.provider),
+        model=row.model,
+        options=row.options,
+        revision=row.revision,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
 def _config(deployment: Deployment) -> dict:

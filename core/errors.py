@@ -36,3 +36,15 @@ class Unauthorized(DomainError):
 
 class Forbidden(DomainError):
     code = 'forbidden'
+
+
+class ProviderUnavailable(DomainError):
+    """A provider could not be asked (unreachable, or it refused our credentials); the message says which."""
+
+    code = 'provider_error'
+
+
+class DatabaseBusy(DomainError):
+    """Another process held a write lock longer than this request may wait; retrying shortly usually works."""
+
+    code = 'database_busy'

@@ -1,12 +1,18 @@
 """Executions from a deployment: checked, rendered and stored as a pending snapshot that wakes a worker."""
 
 import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 
+from core import api_keys
 from core.app import Core
+from core.engine.cancel import cancel_execution as cancel_in_queue
 from core.errors import Invalid, NotFound
 from core.events import Event
 from core.options import validate_options
@@ -14,11 +20,71 @@ from core.pagination import Page, paginate
 from core.permissions import Actor
 from core.refs import looks_like_uuid
 from core.templates import build_messages
-from data.db import is_sqlite
-from data.tables import Deployment, Execution, ExecutionStatus, Origin, Prompt, PromptVersion, StoredFile, new_id, utcnow
+from core.text import reject_nul
+from data.tables import (
+    FINISHED,
+    Deployment,
+    Execution,
+    ExecutionStatus,
+    Origin,
+    Prompt,
+    PromptVersion,
+    Provider,
+    StoredFile,
+    new_id,
+    utcnow,
+)
 
+log = logging.getLogger(__name__)
 MAX_TRACE_ID = 200
 EXECUTION = Execution.__table__
+
+
+@dataclass(frozen=True)
+class ExecutionView:
+    """One run: the snapshot of what ran, its status and its outcome."""
+
+    id: str
+    status: ExecutionStatus
+    deployment_id: str | None
+    deployment_name: str | None
+    revision: int | None
+    prompt_id: str | None
+    prompt_version: int | None
+    provider: Provider
+    model: str
+    options: dict[str, Any]
+    user_input: str
+    messages: list[dict[str, Any]]
+    result: str | None
+    result_valid: bool | None
+    result_validation_message: str | None
+    error: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    duration_ms: int | None
+    attempts: int
+    trace_id: str | None
+    file_id: str | None
+    origin: Origin
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+_VIEW_FIELDS = tuple(field.name for field in fields(ExecutionView))
+_WORDS = {'status': ExecutionStatus, 'provider': Provider, 'origin': Origin}
+
+
+def execution_view(row: Any) -> ExecutionView:
+    """The view of an Execution row, a result row of its table, or a mapping of its columns."""
+    value = row.__getitem__ if isinstance(row, Mapping) else row.__getattribute__
+    values = {name: value(name) for name in _VIEW_FIELDS}
+    return ExecutionView(**values | {name: word(values[name]) for name, word in _WORDS.items()})
 
 
 async def run_deployment(
@@ -31,67 +97,60 @@ async def run_deployment(
     trace_id: str | None = None,
     file_id: str | None = None,
     origin: str = Origin.API,
-) -> Execution:
-    """Queue one run of a deployment and wake a worker; the Execution comes back pending."""
-    actor.require('deployments:run')
-    if not isinstance(user_input, str) or not user_input.strip():
-        raise Invalid('userInput', 'must not be empty')
-    trace_id = _check_trace_id(trace_id)
-    _check_choice('origin', origin, Origin)
-    if file_id is not None and not isinstance(file_id, str):
-        raise Invalid('fileId', 'must be a file id')
-    request = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
-    if is_sqlite(core.db):
-        # SQLite statements take tens of microseconds: under load a hop to a thread costs more (waiting for the GIL)
-        execution = _create(core, actor, ref, request)
-    else:  # PostgreSQL waits on the network, and a writer may wait on a lock: not on the event loop
-        execution = await asyncio.to_thread(_create, core, actor, ref, request)
-    # after the commit, so a worker that wakes finds the row
-    data = {'provider': execution.provider, 'deploymentName': execution.deployment_name}
-    core.bus.publish(Event('created', execution.id, data))
+    execution_id: str | None = None,
+) -> ExecutionView:
+    """Queue one run of a deployment and wake a worker; the execution comes back pending.
+
+    `execution_id` (from new_execution_id) lets a follower listen for the execution before it exists.
+    """
+    run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
+    execution = await asyncio.to_thread(_queue_run, core, actor, ref, run, execution_id or new_id())
+    _announce(core, execution)
     return execution
 
 
-def get_execution(core: Core, actor: Actor, execution_id: str) -> Execution:
-    actor.require('executions:read')
-    with core.session() as session:
-        execution = session.get(Execution, execution_id) if looks_like_uuid(execution_id) else None
-        if execution is None:
-            raise NotFound(f'no execution {execution_id!r}')
-        return execution
-
-
-def list_executions(
+async def run_deployment_with_key(
     core: Core,
-    actor: Actor,
+    token: str,
+    ref: str,
     *,
-    deployment: str | None = None,
-    status: str | None = None,
+    user_input: str,
+    options: dict | None = None,
     trace_id: str | None = None,
-    origin: str | None = None,
-    page: int = 1,
-    page_size: int = 20,
-) -> Page[Execution]:
-    """Newest first; `deployment` is a deployment id or name (deleted deployments' executions match too)."""
-    actor.require('executions:read')
-    statement = sa.select(Execution)
-    if deployment:
-        column = Execution.deployment_id if looks_like_uuid(deployment) else Execution.deployment_name
-        statement = statement.where(column == deployment)
-    if status is not None:
-        _check_choice('status', status, ExecutionStatus)
-        statement = statement.where(Execution.status == status)
-    if trace_id:
-        statement = statement.where(Execution.trace_id == trace_id)
-    if origin is not None:
-        _check_choice('origin', origin, Origin)
-        statement = statement.where(Execution.origin == origin)
-    statement = statement.order_by(Execution.created_at.desc(), Execution.id.desc())
-    with core.session() as session:
-        return paginate(session, statement, page=page, page_size=page_size)
+    file_id: str | None = None,
+    execution_id: str | None = None,
+) -> ExecutionView:
+    """run_deployment for the holder of an API key (Unauthorized says why a key is refused, Forbidden what it lacks).
+
+    The key is checked in the same hop to a thread as the insert: the run path is hot, and a hop costs more CPU than
+    the key's indexed read.
+    """
+    run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': Origin.API}
+    execution = await asyncio.to_thread(_queue_run_with_key, core, token, ref, run, execution_id or new_id())
+    _announce(core, execution)
+    return execution
 
 
-def _create(core: Core, actor: Actor, ref: str, request: dict[str, Any]) -> Execution:
+def new_execution_id() -> str:
+    """An id for an execution about to be queued (so a follower can listen for it first)."""
+    return new_id()
+
+
+def _queue_run_with_key(core: Core, token: str, ref: str, run: dict[str, Any], execution_id: str) -> ExecutionView:
+    actor, use_is_stale = api_keys.verify(core, token)
+    execution = _queue_run(core, actor, ref, run, execution_id)
+    if use_is_stale:
+        api_keys.record_use(core, actor.id)
+    return execution
+
+
+def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], execution_id: str) -> ExecutionView:
+    """Check, render and insert the pending execution (blocking: database, schema validation); call it off the loop.
+
+    `run` holds user_input, options, trace_id, file_id and origin.
+    """
+    actor.require('deployments:run')
+    request = _checked_run(**run)
     # Core statements, not the ORM: this runs once per run, and a session's unit of work costs more than the SQL
     with core.db.begin() as connection:
         target = connection.execute(_RUN_TARGET[looks_like_uuid(ref)], {'ref': ref}).one_or_none()
@@ -103,7 +162,7 @@ def _create(core: Core, actor: Actor, ref: str, request: dict[str, Any]) -> Exec
         _check_file(connection, core, target, request['file_id'])
         messages = build_messages(target.template, request['user_input'], input_schema=target.input_schema)
         row = {column.name: None for column in EXECUTION.c} | {
-            'id': new_id(),
+            'id': execution_id,
             'status': ExecutionStatus.PENDING,
             'deployment_id': target.id,
             'deployment_name': target.name,
@@ -125,7 +184,73 @@ def _create(core: Core, actor: Actor, ref: str, request: dict[str, Any]) -> Exec
             'created_at': utcnow(),
         }
         connection.execute(sa.insert(EXECUTION), row)
-    return Execution.model_construct(**row)
+    return execution_view(row)
+
+
+def _announce(core: Core, execution: ExecutionView) -> None:
+    """Wake the workers (after the commit, so a worker that wakes finds the row); the run is queued either way."""
+    data = {'provider': execution.provider, 'deploymentName': execution.deployment_name}
+    try:
+        core.bus.publish(Event('created', execution.id, data))
+    except Exception:  # a worker's slow poll finds the row anyway: an accepted run must not turn into an error
+        log.exception('could not announce execution %s; workers find it at their next poll', execution.id)
+
+
+def get_execution(core: Core, actor: Actor, execution_id: str) -> ExecutionView:
+    actor.require('executions:read')
+    return read_execution(core, execution_id)
+
+
+def read_execution(core: Core, execution_id: str) -> ExecutionView:
+    """The execution by id, for core's own use (no actor: the caller has checked who may see it)."""
+    row = None
+    if looks_like_uuid(execution_id):
+        # a plain select, not a session: followers re-read rows often, and the ORM's unit of work costs more
+        with core.db.connect() as connection:
+            row = connection.execute(_BY_ID, {'id': execution_id}).one_or_none()
+    if row is None:
+        raise NotFound(f'no execution {execution_id!r}')
+    return execution_view(row)
+
+
+def cancel_execution(core: Core, actor: Actor, execution_id: str) -> ExecutionView:
+    """Cancel a pending or running execution; Conflict once it has finished."""
+    return execution_view(cancel_in_queue(core, actor, execution_id))
+
+
+def list_executions(
+    core: Core,
+    actor: Actor,
+    *,
+    deployment: str | None = None,
+    status: str | None = None,
+    trace_id: str | None = None,
+    origin: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page[ExecutionView]:
+    """Newest first; `deployment` is a deployment id or name (deleted deployments' executions match too)."""
+    actor.require('executions:read')
+    reject_nul(deployment=deployment, traceId=trace_id)
+    statement = sa.select(Execution)
+    if deployment:
+        column = Execution.deployment_id if looks_like_uuid(deployment) else Execution.deployment_name
+        statement = statement.where(column == deployment)
+    if status is not None:
+        _check_choice('status', status, ExecutionStatus)
+        statement = statement.where(Execution.status == status)
+    if trace_id:
+        statement = statement.where(Execution.trace_id == trace_id)
+    if origin is not None:
+        _check_choice('origin', origin, Origin)
+        statement = statement.where(Execution.origin == origin)
+    statement = statement.order_by(Execution.created_at.desc(), Execution.id.desc())
+    with core.session() as session:
+        found = paginate(session, statement, page=page, page_size=page_size)
+    return Page([execution_view(row) for row in found.items], found.total, found.page, found.page_size)
+
+
+_BY_ID = sa.select(EXECUTION).where(EXECUTION.c.id == sa.bindparam('id'))
 
 
 def _run_target(by_id: bool) -> sa.Select:
@@ -148,6 +273,18 @@ def _run_target(by_id: bool) -> sa.Select:
 
 
 _RUN_TARGET = {by_id: _run_target(by_id) for by_id in (False, True)}  # built once: statements are cached by shape
+
+
+def _checked_run(*, user_input: Any, options: Any, trace_id: Any, file_id: Any, origin: Any) -> dict[str, Any]:
+    """The checks of a run's request that need no database."""
+    if not isinstance(user_input, str) or not user_input.strip():
+        raise Invalid('userInput', 'must not be empty')
+    reject_nul(userInput=user_input, traceId=trace_id, fileId=file_id)
+    trace_id = _check_trace_id(trace_id)
+    _check_choice('origin', origin, Origin)
+    if file_id is not None and not isinstance(file_id, str):
+        raise Invalid('fileId', 'must be a file id')
+    return {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
 
 
 def _check_file(connection: sa.Connection, core: Core, target: sa.Row, file_id: str | None) -> None:

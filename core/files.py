@@ -29,6 +29,8 @@ class UnsupportedFileType(DomainError):
 
 @dataclass(frozen=True)
 class FileView:
+    """An uploaded file's metadata (its bytes are read separately)."""
+
     id: str
     filename: str
     content_type: str

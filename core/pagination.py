@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from core.errors import Invalid
+from core.text import reject_nul
 
 T = TypeVar('T')
 MAX_PAGE_SIZE = 100
@@ -42,5 +43,6 @@ def paginate(session: Session, statement: sa.Select, *, page: int, page_size: in
 
 def like_pattern(search: str) -> str:
     """A case-insensitive LIKE pattern matching `search` anywhere, with LIKE's wildcards taken literally."""
+    reject_nul(search=search)
     escaped = search.lower().replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
     return f'%{escaped}%'

@@ -13,6 +13,7 @@ from core.pagination import Page, like_pattern, paginate
 from core.permissions import Actor
 from core.refs import find_by_ref, looks_like_uuid
 from core.templates import build_messages, validate_schema, validate_template
+from core.text import reject_nul
 from data.tables import Deployment, Prompt, PromptVersion, utcnow
 
 
@@ -37,6 +38,19 @@ class PromptView:
     accepts_file: bool
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PromptVersionView:
+    """One immutable version of a prompt's content."""
+
+    version: int
+    template: str
+    input_schema: dict | None
+    response_schema: dict | None
+    accepts_file: bool
+    created_by: str | None
+    created_at: datetime
 
 
 def create_prompt(
@@ -137,13 +151,13 @@ def prompt_names(core: Core, actor: Actor, prompt_ids: set[str]) -> dict[str, st
         return {prompt_id: name for prompt_id, name in rows}
 
 
-def list_versions(core: Core, actor: Actor, ref: str) -> list[PromptVersion]:
+def list_versions(core: Core, actor: Actor, ref: str) -> list[PromptVersionView]:
     """Every version of a prompt, newest first."""
     actor.require('prompts:read')
     with core.session() as session:
         prompt = find_prompt(session, ref)
         statement = sa.select(PromptVersion).where(PromptVersion.prompt_id == prompt.id).order_by(PromptVersion.version.desc())
-        return list(session.exec(statement).scalars())
+        return [_version_view(version) for version in session.exec(statement).scalars()]
 
 
 def delete_prompt(core: Core, actor: Actor, ref: str) -> None:
@@ -191,6 +205,7 @@ def _version_or_404(session: Session, prompt: Prompt, version: int | None) -> Pr
 def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise Invalid('name', 'must not be empty')
+    reject_nul(name=name)
     name = name.strip()
     if len(name) > 200:
         raise Invalid('name', 'must be at most 200 characters')
@@ -202,6 +217,7 @@ def _check_name(name: Any) -> str:
 def _check_content(template: Any, input_schema: Any, response_schema: Any, accepts_file: Any) -> dict:
     if not isinstance(accepts_file, bool):
         raise Invalid('acceptsFile', 'must be true or false')
+    reject_nul(template=template, inputSchema=input_schema, responseSchema=response_schema)
     return {
         'template': validate_template(template),
         'input_schema': validate_schema(input_schema, 'inputSchema'),
@@ -220,6 +236,18 @@ def _flush_or_conflict(session: Session, name: str) -> None:
         session.flush()
     except sa.exc.IntegrityError:
         raise Conflict(f'a prompt named {name!r} already exists') from None
+
+
+def _version_view(version: PromptVersion) -> PromptVersionView:
+    return PromptVersionView(
+        version=version.version,
+        template=version.template,
+        input_schema=version.input_schema,
+        response_schema=version.response_schema,
+        accepts_file=version.accepts_file,
+        created_by=version.created_by,
+        created_at=version.created_at,
+    )
 
 
 def _view(prompt: Prompt, version: PromptVersion) -> PromptView:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from core.errors import NotFound
+from core.text import has_nul
 
 
 def looks_like_uuid(text: str) -> bool:
@@ -20,6 +21,8 @@ def looks_like_uuid(text: str) -> bool:
 
 def find_by_ref(session: Session, table: type[SQLModel], ref: str, noun: str) -> Any:
     """The row of `table` whose id or name is `ref`; NotFound naming the `noun` otherwise."""
+    if has_nul(ref):  # nothing stored holds one (core.text), and PostgreSQL would refuse to compare it
+        raise NotFound(f'no {noun} {ref!r}')
     column = table.id if looks_like_uuid(ref) else table.name
     row = session.exec(sa.select(table).where(column == ref)).scalar_one_or_none()
     if row is None:

@@ -1,15 +1,18 @@
 """The instance secret: encrypts provider credentials at rest and keys API-key hashes."""
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from core.settings import Settings
+from data.private import private_dir
 
 KEY_FILE = 'secret.key'
 
@@ -20,11 +23,26 @@ def load_secret_key(settings: Settings) -> str:
         return settings.secret_key
     path = Path(settings.data_dir) / KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+        _create_once(path, secrets.token_urlsafe(48))
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f'{path} is empty: delete it to generate a new key (provider keys saved since must be saved again)')
+    return key
+
+
+def _create_once(path: Path, content: str) -> None:
+    """Write `path` whole unless it exists: processes starting together all end up reading the first one's file."""
+    private_dir(path.parent)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.')  # mode 600
+    try:
+        with os.fdopen(descriptor, 'w') as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process linked its key first: that one is the key
+            os.link(temporary, path)  # atomic, and never replaces: the name appears with its whole content
+    finally:
+        os.unlink(temporary)
 
 
 class SecretBox:

@@ -4,13 +4,12 @@ import json
 from typing import Any
 
 import pystache
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, best_match
 from pystache.context import KeyNotFoundError
 from pystache.parsed import ParsedTemplate
 from pystache.parser import ParsingError, _EscapeNode, _InvertedNode, _LiteralNode, _PartialNode, _SectionNode
 
 from core.errors import Invalid
+from core.json_schema import SchemaUnusable, check_schema, first_error
 
 _VALUE_NODES = (_EscapeNode, _LiteralNode)
 _SECTION_NODES = (_SectionNode, _InvertedNode)
@@ -65,19 +64,18 @@ def validate_schema(schema: Any, field: str) -> dict | None:
         return None
     if not isinstance(schema, dict):
         raise Invalid(field, 'must be a JSON Schema object')
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
-        raise Invalid(field, f'not a valid JSON Schema: {error.message} (at {error.json_path})') from None
+    check_schema(schema, field)
     return schema
 
 
 def parse_template(template: str) -> ParsedTemplate:
     try:
         parsed = pystache.parse(template, raise_on_mismatch=True)
+        _reject_partials(parsed)
     except ParsingError as error:
         raise Invalid('template', f'cannot parse: {error}') from None
-    _reject_partials(parsed)
+    except RecursionError:
+        raise Invalid('template', 'sections are nested too deeply') from None
     return parsed
 
 
@@ -105,12 +103,19 @@ def _parse_json(user_input: str) -> Any:
         return json.loads(user_input)
     except ValueError:
         return _NOT_JSON
+    except RecursionError:
+        raise Invalid('userInput', 'is JSON nested too deeply') from None
 
 
 def _check_against_schema(data: Any, user_input: str, schema: dict) -> None:
     if data is _NOT_JSON:
         raise Invalid('userInput', 'must be JSON: this prompt has an input schema')
-    error = best_match(Draft202012Validator(schema).iter_errors(data))
+    try:
+        error = first_error(schema, data)
+    except SchemaUnusable as unusable:
+        raise Invalid('inputSchema', f'cannot be applied: {unusable}') from None
+    except RecursionError:
+        raise Invalid('userInput', 'is JSON nested too deeply') from None
     if error is not None:
         raise Invalid('userInput', f'does not match the input schema at {error.json_path}: {error.message}')
 
@@ -145,3 +150,5 @@ def _render(parsed: ParsedTemplate, context: dict) -> str:
     except KeyNotFoundError as error:
         # a name used inside a section or a dotted name (`user.name`) that the input lacks
         raise Invalid('userInput', f'missing variable {error.key!r}') from None
+    except RecursionError:
+        raise Invalid('userInput', 'is nested too deeply to fill in the template') from None

@@ -13,6 +13,7 @@ from core import api_keys, sign_in_throttle
 from core.app import Core
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.permissions import ROLES, Actor
+from core.text import has_nul, reject_nul
 from data.tables import SetupToken, User, UserSession, utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -102,6 +103,8 @@ def authenticate(core: Core, *, email: str, password: str, address: str, known_b
     got at an earlier sign-in (known_browser_token), which spares it the account's count.
     """
     email = email.strip().lower()
+    if has_nul(email):  # no account holds one (core.text), and PostgreSQL would refuse to compare it
+        raise Unauthorized('wrong email or password')
     with core.session() as session:
         user = session.exec(select(User).where(User.email == email)).first()
         known = bool(user and known_browser and secrets.compare_digest(known_browser, known_browser_token(core, user.id)))
@@ -167,6 +170,7 @@ def set_disabled(core: Core, actor: Actor, user_id: str, *, disabled: bool) -> A
 
 def _check(*, email: str, password: str, role: str) -> str:
     """Validate before writing; returns the normalised email."""
+    reject_nul(email=email, password=password)
     email = (email or '').strip().lower()
     local, _, domain = email.partition('@')
     if not local or not domain or ' ' in email or len(email) > 320:

@@ -2,9 +2,15 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session
+
+from data.private import private_file
+
+SQLITE_SIDE_FILES = ('-wal', '-shm', '-journal')
 
 
 def normalize_url(url: str) -> str:
@@ -15,11 +21,16 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> sa.Engine:
+LOCK_WAIT_SECONDS = 30.0  # SQLite: how long a statement waits for another connection's write lock before it fails
+
+
+def make_engine(url: str, *, lock_wait: float = LOCK_WAIT_SECONDS) -> sa.Engine:
+    """An engine for `url`; on SQLite a statement waits up to `lock_wait` seconds for another writer's lock."""
     url = normalize_url(url)
     if url.startswith('sqlite'):
-        engine = sa.create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30})
-        sa.event.listen(engine, 'connect', _sqlite_pragmas)
+        _private_database_files(url)
+        engine = sa.create_engine(url, connect_args={'check_same_thread': False, 'timeout': lock_wait})
+        sa.event.listen(engine, 'connect', partial(_sqlite_pragmas, lock_wait=lock_wait))
         return engine
     return sa.create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
@@ -28,12 +39,25 @@ def is_sqlite(engine: sa.Engine) -> bool:
     return engine.dialect.name == 'sqlite'
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _private_database_files(url: str) -> None:
+    """The database file 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+
+    A folder that does not exist is not made here: a mistyped URL should fail as SQLite reports it.
+    """
+    database = sa.engine.make_url(url).database
+    if not database or database == ':memory:' or database.startswith('file:'):
+        return
+    path = private_file(Path(database))
+    for suffix in SQLITE_SIDE_FILES:  # left by an older version with the umask's mode
+        private_file(path.with_name(path.name + suffix), create=False)
+
+
+def _sqlite_pragmas(dbapi_connection, _record, *, lock_wait: float) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute('PRAGMA journal_mode=WAL')
     cursor.execute('PRAGMA synchronous=NORMAL')
     cursor.execute('PRAGMA foreign_keys=ON')
-    cursor.execute('PRAGMA busy_timeout=30000')
+    cursor.execute(f'PRAGMA busy_timeout={int(lock_wait * 1000)}')
     cursor.close()
 
 

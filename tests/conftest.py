@@ -4,13 +4,16 @@ import pytest
 
 from data.db import make_engine
 from tests import databases
+from tests.loop_guard import LoopGuard
 
 BACKENDS = ('sqlite', 'postgresql')
 _postgres_problem: str | None = None
+LOOP_GUARD = LoopGuard()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     global _postgres_problem
+    LOOP_GUARD.install()
     _postgres_problem = databases.postgres_reachable()
     if _postgres_problem and databases.REQUIRE_POSTGRES:
         raise pytest.UsageError(f'PostgreSQL is required here but not reachable: {_postgres_problem}')
@@ -31,6 +34,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     if _postgres_problem:
         return f'PostgreSQL: NOT reachable ({_postgres_problem}); its tests are deselected, SQLite runs everything'
     return f'PostgreSQL: {databases.POSTGRES_URL}'
+
+
+@pytest.fixture(autouse=True)
+def event_loop_stays_free():
+    """Fails the test when ui/ or api/ code made a database statement, a password hash or a schema validation run on
+    the event loop (tests/loop_guard.py): the threading rule of the README."""
+    LOOP_GUARD.take()
+    yield
+    found = LOOP_GUARD.take()
+    if found:
+        pytest.fail('blocking work on the event loop:\n' + '\n'.join(sorted({str(blocking) for blocking in found})))
 
 
 @pytest.fixture(scope='session')

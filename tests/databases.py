@@ -2,7 +2,13 @@
 
 import os
 import shutil
+import subprocess
+import sys
+import textwrap
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,6 +20,14 @@ from data.migrate import upgrade
 
 POSTGRES_URL = os.environ.get('HYPERSIGIL_TEST_POSTGRES_URL', 'postgresql+psycopg://postgres@127.0.0.1:5432/test')
 REQUIRE_POSTGRES = os.environ.get('HYPERSIGIL_TEST_REQUIRE_POSTGRES') == '1'
+HOLD_LOCK = textwrap.dedent("""
+    import sqlite3, sys, time
+    connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+    connection.execute('BEGIN IMMEDIATE')  # the write lock, as any writer takes it
+    print('locked', flush=True)
+    time.sleep(float(sys.argv[2]))
+    connection.execute('ROLLBACK')
+""")
 
 
 def postgres_reachable() -> str | None:
@@ -26,6 +40,18 @@ def postgres_reachable() -> str | None:
         return None
     except Exception as error:  # any failure means "not reachable"; the header prints why
         return str(error).splitlines()[0]
+
+
+@contextmanager
+def write_lock(sqlite_url: str, seconds: float) -> Iterator[float]:
+    """Another process holds the SQLite database's write lock for `seconds`; yields the moment it took it."""
+    database = sa.make_url(sqlite_url).database
+    holder = subprocess.Popen([sys.executable, '-c', HOLD_LOCK, database, str(seconds)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'locked'
+        yield time.monotonic()
+    finally:
+        holder.wait(timeout=seconds + 10)
 
 
 class SqliteTemplate:

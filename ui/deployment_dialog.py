@@ -4,12 +4,11 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import background_tasks, ui
 
-from core import deployments, prompts
+from core import deployments, prompts, provider_status
 from core.app import Core
+from core.deployments import DeploymentView
 from core.errors import DomainError
 from core.permissions import Actor
-from core.providers.base import ProviderError
-from data.tables import Deployment
 from ui import feedback
 from ui.display import provider_name
 from ui.option_inputs import OptionInputs
@@ -23,9 +22,9 @@ NAME_FIXED = 'The name cannot change: outside systems call the deployment by it.
 class DeploymentDialog:
     """One dialog for both create (deployment=None) and edit; `on_saved` gets the saved deployment."""
 
-    def __init__(self, me: SignedIn, *, on_saved: Callable[[Deployment], Awaitable[None] | None]) -> None:
+    def __init__(self, me: SignedIn, *, on_saved: Callable[[DeploymentView], Awaitable[None] | None]) -> None:
         self.me, self.core, self.on_saved = me, me.core, on_saved
-        self.editing: Deployment | None = None
+        self.editing: DeploymentView | None = None
         self._filling = False  # while the form is filled in code, the change handlers stay quiet
         with ui.dialog() as self.dialog, ui.card().classes('w-[36rem] gap-2'):
             self.title = ui.label().classes('text-lg font-semibold')
@@ -66,7 +65,7 @@ class DeploymentDialog:
         if await self._fill(name='', prompt_id=None, version=LATEST, provider=None, model=None, options={}):
             self.dialog.open()
 
-    async def open_edit(self, deployment: Deployment) -> None:
+    async def open_edit(self, deployment: DeploymentView) -> None:
         self.editing = deployment
         self.title.text = f'Edit {deployment.name}'
         self.name.disable()
@@ -138,8 +137,8 @@ class DeploymentDialog:
             return
         self.spinner.visible, self.save_button.enabled = True, False
         try:
-            models = await self.core.registry.models(provider, refresh=refresh)
-        except (ProviderError, DomainError) as error:
+            models = await self.me.act(provider_status.list_models, provider, refresh=refresh)
+        except DomainError as error:
             self.model.error = f'Could not list {provider} models: {feedback.message_of(error)}'
             models = []
         finally:

@@ -2,15 +2,15 @@
 
 import asyncio
 import json
+from contextlib import aclosing, suppress
 
 from nicegui import ui
 
 from core import executions
-from core.engine.cancel import cancel_execution
 from core.errors import DomainError, NotFound
-from core.events import Event
+from core.executions import ExecutionView
+from core.follow import StatusChange, TextDelta, Update, follow
 from core.vocabulary import UNFINISHED
-from data.tables import Execution
 from ui import display, feedback, live
 from ui.executions_table import STATUS_COLORS
 from ui.session import SignedIn
@@ -19,8 +19,8 @@ from ui.session import SignedIn
 class ExecutionDetail:
     """Everything an execution recorded; its result grows live while it runs."""
 
-    def __init__(self, me: SignedIn, execution: Execution) -> None:
-        self.me, self.execution_id = me, execution.id
+    def __init__(self, me: SignedIn, execution: ExecutionView) -> None:
+        self.me, self.execution = me, execution
         with ui.row().classes('items-center gap-3'):
             self.status = ui.badge()
             self.cancel = ui.button('Cancel', icon='cancel', color='negative', on_click=self._cancel).props('outline dense')
@@ -38,17 +38,14 @@ class ExecutionDetail:
         self.streamed = ''
         self.following: asyncio.Task | None = None
         self.show(execution)
-        if execution.status in UNFINISHED:
-            self.following = live.follow(
-                me.core, self._on_events, execution_id=execution.id, idle_seconds=2.0, on_idle=self.reload
-            )
+        if not execution.finished:
+            self.following = live.while_open(self._follow(), name=f'execution {execution.id}')
 
-    def show(self, execution: Execution) -> None:
+    def show(self, execution: ExecutionView) -> None:
+        self.execution = execution
         self.status.text = execution.status
         self.status.props(f'color={STATUS_COLORS.get(execution.status, "grey")}')
         self.cancel.visible = execution.status in UNFINISHED
-        if self.following and execution.status not in UNFINISHED:
-            self.following.cancel()  # nothing more will happen to it
         self.facts.text = ' · '.join(
             [
                 f'deployment {execution.deployment_name or "(playground)"} rev {execution.revision or "—"}',
@@ -64,9 +61,7 @@ class ExecutionDetail:
                 f'created {display.when(execution.created_at)}',
             ]
         )
-        text, structured = display.pretty_result(execution.result or self.streamed)
-        self.result.content = text or ('(waiting for the provider…)' if execution.status in UNFINISHED else '(no result)')
-        self.result.language = 'json' if structured else 'text'
+        self._show_result()
         self.validation.visible = execution.result_valid is not None
         if execution.result_valid is not None:
             self.validation.text = (
@@ -84,22 +79,49 @@ class ExecutionDetail:
                 ui.label(f'{message.get("role")}: {text}').classes('whitespace-pre-wrap font-mono text-sm')
 
     async def reload(self) -> None:
+        """Read the execution again (off the event loop, as the person is now) and show it."""
         try:
-            self.show(await self.me.act(executions.get_execution, self.execution_id))
-        except NotFound:
-            pass
+            await self._reread()
         except DomainError as error:
             feedback.failure(error)
 
-    async def _on_events(self, batch: list[Event]) -> None:
-        self.streamed += ''.join(e.data.get('text', '') for e in batch if e.kind == 'delta')
-        await self.reload()
+    async def _reread(self) -> None:
+        with suppress(NotFound):
+            self.show(await self.me.act(executions.get_execution, self.execution.id))
+
+    def _show_result(self) -> None:
+        text, structured = display.pretty_result(self.execution.result or self.streamed)
+        unfinished = self.execution.status in UNFINISHED
+        self.result.content = text or ('(waiting for the provider…)' if unfinished else '(no result)')
+        self.result.language = 'json' if structured else 'text'
+
+    async def _follow(self) -> None:
+        """Show the run as it goes; stop once the person may no longer see it (e.g. their session ended)."""
+        try:
+            async with aclosing(follow(self.me.core, self.execution.id, actor=await self.me.actor())) as updates:
+                async for update in updates:
+                    await self._take(update)
+        except DomainError as error:
+            feedback.failure(error)
+
+    async def _take(self, update: Update) -> None:
+        if isinstance(update, TextDelta):
+            self.streamed += update.text
+            self._show_result()
+        elif isinstance(update, StatusChange):
+            if update.retrying:
+                self.streamed = ''  # the next attempt writes its text from the start
+            if update.status != self.execution.status or update.retrying:
+                await self._reread()  # as the person is now: an ended session ends the following
+        elif isinstance(update, ExecutionView):
+            self.show(update)
 
     async def _cancel(self) -> None:
         try:
-            self.show(await self.me.act(cancel_execution, self.execution_id))
+            cancelled = await self.me.act(executions.cancel_execution, self.execution.id)
         except DomainError as error:
             feedback.failure(error)
             await self.reload()
             return
+        self.show(cancelled)
         feedback.success('Cancelled')

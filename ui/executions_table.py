@@ -1,14 +1,15 @@
-"""A live, server-side paged table of executions: new rows and status changes arrive from the event bus."""
+"""A live, server-side paged table of executions: new rows and status changes arrive as core.follow reports them."""
 
+import itertools
 from dataclasses import dataclass, replace
 
 from nicegui import events, ui
 
 from core import executions
 from core.errors import DomainError
-from core.events import Event
+from core.executions import ExecutionView
+from core.follow import ExecutionChange, watch_executions
 from core.vocabulary import ExecutionStatus
-from data.tables import Execution
 from ui import display, feedback, live
 from ui.frame import EmptyState
 from ui.session import SignedIn
@@ -47,11 +48,13 @@ class ExecutionFilters:
 
 
 class ExecutionsTable:
-    """Newest first; follows the bus for as long as the page is open. `load()` fills it."""
+    """Newest first; follows the executions for as long as the page is open."""
 
     def __init__(self, me: SignedIn, *, filters: ExecutionFilters | None = None, page_size: int = 20) -> None:
         self.me = me
         self.filters = filters or ExecutionFilters()
+        self._loads = itertools.count(1)  # a load's answer is shown only if no later load was asked for meanwhile
+        self._latest = 0
         pagination = {'page': 1, 'rowsPerPage': page_size, 'rowsNumber': 0}
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
         self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered hide-no-data')
@@ -59,15 +62,15 @@ class ExecutionsTable:
         self.table.on('request', self._on_request)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/executions/{e.args[1]["id"]}'))
         self.empty = EmptyState()
-        live.follow(
-            me.core, self._on_events, kinds=frozenset({'created', 'status'}), idle_seconds=IDLE_POLL_SECONDS, on_idle=self.load
-        )
+        live.while_open(self._follow(), name='executions table')
 
     async def set_filters(self, filters: ExecutionFilters) -> None:
         self.filters = filters
         await self.load(page=1)
 
     async def load(self, *, page: int | None = None, page_size: int | None = None) -> None:
+        """Read the page (off the event loop, as the person is now) and show it."""
+        number = self._latest = next(self._loads)
         pagination = dict(self.table.pagination)
         page = page or pagination.get('page') or 1
         page_size = page_size or pagination.get('rowsPerPage') or 20
@@ -76,6 +79,8 @@ class ExecutionsTable:
         except DomainError as error:
             feedback.failure(error)
             return
+        if number != self._latest:
+            return  # a later load will show its own answer
         self.table.rows = [execution_row(e) for e in result.items]
         self.table.pagination = {**pagination, 'page': page, 'rowsPerPage': page_size, 'rowsNumber': result.total}
         if result.total:
@@ -85,17 +90,23 @@ class ExecutionsTable:
         else:
             self.empty.show('No executions yet. Run a deployment from its "Try it" panel or through the API.')
 
-    async def _on_events(self, batch: list[Event]) -> None:
-        if self.filters.deployment and all(e.data.get('deploymentName') not in (None, self.filters.deployment) for e in batch):
-            return  # only executions of other deployments changed
-        await self.load()
+    async def _follow(self) -> None:
+        async for burst in watch_executions(self.me.core, idle_seconds=IDLE_POLL_SECONDS):
+            if self._concerns(burst):
+                await self.load()
+
+    def _concerns(self, burst: list[ExecutionChange]) -> bool:
+        """Whether the rows may have changed: an empty burst (the first one, or a quiet spell) always may."""
+        if not burst or not self.filters.deployment:
+            return True
+        return any(change.deployment_name in (None, self.filters.deployment) for change in burst)
 
     async def _on_request(self, event: events.GenericEventArguments) -> None:
         pagination = event.args['pagination']
         await self.load(page=pagination.get('page') or 1, page_size=pagination.get('rowsPerPage') or 20)
 
 
-def execution_row(execution: Execution) -> dict:
+def execution_row(execution: ExecutionView) -> dict:
     tokens = '—' if execution.input_tokens is None else f'{execution.input_tokens} / {execution.output_tokens}'
     return {
         'id': execution.id,

@@ -6,7 +6,6 @@ from nicegui import ui
 from nicegui.elements.mixins.validation_element import ValidationElement
 
 from core.errors import DomainError, Invalid
-from core.providers.base import ProviderError
 from core.sessions import SessionEnded
 
 
@@ -24,7 +23,7 @@ def failure(error: Exception | str) -> None:
 def message_of(error: Exception | str) -> str:
     if isinstance(error, Invalid):
         return f'{error.field}: {error.detail}'
-    if isinstance(error, (DomainError, ProviderError)):
+    if isinstance(error, DomainError):
         return error.message
     return str(error)
 

@@ -1,27 +1,31 @@
 """The "Try it" panel: run a deployment from the dashboard and watch its result stream in."""
 
-from nicegui import background_tasks, ui
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from functools import partial
+
+from nicegui import ui
 
 from core import executions, files
+from core.deployments import DeploymentView
 from core.errors import DomainError
-from core.vocabulary import FINISHED, ExecutionStatus, Origin
-from data.tables import Deployment, Execution
-from ui import display, feedback
+from core.executions import ExecutionView
+from core.follow import StatusChange, TextDelta, Update, follow
+from core.vocabulary import ExecutionStatus, Origin
+from ui import display, feedback, live
 from ui.option_inputs import OptionInputs
 from ui.session import SignedIn
 
-CHECK_SECONDS = 1.0  # without events (a worker in another process) re-read the execution this often
-
 
 class TryIt:
-    def __init__(self, me: SignedIn, deployment: Deployment, *, accepts_file: bool) -> None:
+    def __init__(self, me: SignedIn, deployment: DeploymentView, *, accepts_file: bool) -> None:
         self.me, self.core, self.deployment = me, me.core, deployment
         self.user_input = ui.textarea('Input', placeholder='Text, or a JSON object whose keys fill the template').classes(
             'w-full'
         )
         self.user_input.props('autogrow outlined').mark('try-input')
         with ui.expansion('Option overrides, trace id, file').classes('w-full'):
-            self.options = OptionInputs(self.core)
+            self.options = OptionInputs(me.core)
             self.options.show(deployment.provider, {})
             self.trace_id = ui.input('Trace id (optional)').classes('w-full')
             self.file = ui.select({}, label='File', clearable=True).classes('w-full')
@@ -39,60 +43,47 @@ class TryIt:
             self.run_button.disable()
             self.run_button.tooltip('Your role cannot run deployments')
         if accepts_file:
-            background_tasks.create(self._load_files(), name='load files', context=self.file)
+            live.while_open(self._load_files(), name='try it: files')
 
     async def run(self) -> None:
         """Start the execution, then show its text deltas as they arrive and its final record at the end."""
         feedback.clear_invalid(self.fields)
         self.output.text, self.details.visible = '', False
         self.spinner.visible, self.run_button.enabled = True, False
+        execution_id = executions.new_execution_id()
+        queue = partial(
+            self.me.act,  # as the person is now
+            executions.run_deployment,
+            self.deployment.name,
+            user_input=self.user_input.value or '',
+            options=self.options.values() or None,
+            trace_id=(self.trace_id.value or '').strip() or None,
+            file_id=self.file.value or None,
+            origin=Origin.UI,
+            execution_id=execution_id,
+        )
         try:
-            # subscribe before the run starts so no early delta is missed
-            async with self.core.bus.subscribe() as subscription:
-                try:
-                    execution = await self.me.act(
-                        executions.run_deployment,
-                        self.deployment.name,
-                        user_input=self.user_input.value or '',
-                        options=self.options.values() or None,
-                        trace_id=(self.trace_id.value or '').strip() or None,
-                        file_id=self.file.value or None,
-                        origin=Origin.UI,
-                    )
-                except DomainError as error:
-                    feedback.show_error(self.fields, error)
-                    return
-                self._show_status(execution)
-                try:
-                    await self._stream(subscription, execution)
-                except DomainError as error:  # e.g. the session ended while it ran
-                    feedback.failure(error)
+            await self._watch(follow(self.core, execution_id, queue=queue))  # listens, then queues the run
+        except DomainError as error:  # refused: nothing was queued
+            feedback.show_error(self.fields, error)
         finally:
             self.spinner.visible, self.run_button.enabled = False, self.me.may('deployments:run')
 
-    async def _stream(self, subscription, execution: Execution) -> None:
-        while not self.output.is_deleted:
-            event = await subscription.get(timeout=CHECK_SECONDS)
-            if event is None:
-                execution = await self.me.act(executions.get_execution, execution.id)
-                self._show_status(execution)
-                if execution.status in FINISHED:
-                    break
-                continue
-            if event.execution_id != execution.id:
-                continue
-            if event.kind == 'delta':
-                self.output.text += event.data.get('text', '')
-            elif event.kind == 'status':
-                self.status.text = event.data.get('status', '')
-                if event.data.get('status') in FINISHED:
-                    break
-        self._show_final(await self.me.act(executions.get_execution, execution.id))
+    async def _watch(self, updates: AsyncIterator[Update]) -> None:
+        async with aclosing(updates):
+            async for update in updates:
+                if self.output.is_deleted:
+                    return  # the page was closed
+                if isinstance(update, TextDelta):
+                    self.output.text += update.text
+                elif isinstance(update, StatusChange):
+                    self.status.text = update.status
+                    if update.retrying:
+                        self.output.text = ''  # the attempt that streamed it failed; the next one starts over
+                else:
+                    self._show_final(update)
 
-    def _show_status(self, execution: Execution) -> None:
-        self.status.text = execution.status
-
-    def _show_final(self, execution: Execution) -> None:
+    def _show_final(self, execution: ExecutionView) -> None:
         text, _ = display.pretty_result(execution.result)
         if execution.status == ExecutionStatus.COMPLETED:
             self.output.text = text

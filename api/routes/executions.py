@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from api import streams
@@ -11,7 +10,6 @@ from api.deps import CoreDep, ExecutionsRead, ExecutionsWrite, PageNumber, PageS
 from api.errors import CONFLICT, NOT_FOUND, RESPONSES
 from api.schemas.executions import ExecutionPublic, ExecutionsPublic
 from core import executions
-from core.engine.cancel import cancel_execution as cancel
 from core.vocabulary import ExecutionStatus, Origin
 
 router = APIRouter(prefix='/executions', tags=['executions'], responses=RESPONSES)
@@ -50,12 +48,10 @@ def get_execution(core: CoreDep, actor: ExecutionsRead, execution_id: str):
 @router.get('/{execution_id}/events', response_class=StreamingResponse, responses={**EVENTS, **NOT_FOUND})
 async def follow_execution(core: CoreDep, actor: ExecutionsRead, execution_id: str):
     """Server-sent events until the execution ends."""
-    await run_in_threadpool(executions.get_execution, core, actor, execution_id)  # 404 before the stream starts
-    subscribed = await streams.subscribe(core, execution_id)
-    return streams.event_stream(core, actor, execution_id, subscribed, kinds=frozenset({'status', 'delta'}))
+    return await streams.event_stream(core, execution_id, kinds=streams.STATUS_AND_DELTAS, actor=actor)
 
 
 @router.post('/{execution_id}/cancel', response_model=ExecutionPublic, responses={**NOT_FOUND, **CONFLICT})
-async def cancel_execution(core: CoreDep, actor: ExecutionsWrite, execution_id: str):
+def cancel_execution(core: CoreDep, actor: ExecutionsWrite, execution_id: str):
     """Cancel a pending or running execution; 409 once it has finished."""
-    return await run_in_threadpool(cancel, core, actor, execution_id)
+    return executions.cancel_execution(core, actor, execution_id)

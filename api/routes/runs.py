@@ -1,18 +1,23 @@
 """Run a deployment by name: queue it (202), or wait for the result, or stream it as it is written."""
 
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import streams
-from api.deps import CoreDep, DeploymentsRun
+from api.deps import ApiKeyToken, CoreDep
 from api.errors import NOT_FOUND, RESPONSES
 from api.schemas.executions import ExecutionPublic, RunAccepted, RunRequest
 from core import executions
-from core.engine.wait import wait_for_execution
-from core.vocabulary import FINISHED, Origin
+from core.app import Core
+from core.executions import ExecutionView
+from core.follow import wait_for_execution
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=['runs'], responses=RESPONSES)
 DONE = {
     200: {
@@ -27,7 +32,7 @@ DONE = {
 async def run_deployment(
     request: Request,
     core: CoreDep,
-    actor: DeploymentsRun,
+    key: ApiKeyToken,
     name: str,
     body: RunRequest,
     wait: Annotated[
@@ -35,23 +40,41 @@ async def run_deployment(
     ] = None,
     stream: Annotated[bool, Query(description='stream the text as server-sent events')] = False,
 ):
-    """Queue an execution of the deployment's current revision, with per-run options, trace id and file."""
-    execution = await executions.run_deployment(
-        core, actor, name,
+    """Queue an execution of the deployment's current revision, with per-run options, trace id and file.
+
+    Needs the `deployments:run` scope (checked with the key, in the same step that queues the run).
+    """
+    execution_id = executions.new_execution_id()
+    queue = partial(
+        executions.run_deployment_with_key, core, key, name,
         user_input=body.user_input, options=body.options.as_dict() if body.options else None,
-        trace_id=body.trace_id, file_id=str(body.file_id) if body.file_id else None, origin=Origin.API,
+        trace_id=body.trace_id, file_id=str(body.file_id) if body.file_id else None, execution_id=execution_id,
     )  # fmt: skip
     if stream:
-        subscribed = await streams.subscribe(core, execution.id)
-        return streams.event_stream(core, actor, execution.id, subscribed, kinds=frozenset({'delta'}))
-    if wait:
-        execution = await wait_for_execution(core, execution.id, wait, known=execution)
-        if execution.status in FINISHED:
-            return Response(
-                ExecutionPublic.model_validate(execution).model_dump_json(by_alias=True), media_type='application/json'
-            )
+        return await streams.event_stream(core, execution_id, kinds=streams.DELTAS, queue=queue)
+    execution = await _waited(core, execution_id, queue, wait) if wait else await queue()
+    if execution.finished:
+        return Response(ExecutionPublic.model_validate(execution).model_dump_json(by_alias=True), media_type='application/json')
     accepted = RunAccepted(
         execution_id=execution.id, status=execution.status, deployment=execution.deployment_name, revision=execution.revision
     )
     location = f'{request.scope.get("root_path", "")}/executions/{execution.id}'
     return JSONResponse(accepted.model_dump(mode='json', by_alias=True), status_code=202, headers={'Location': location})
+
+
+async def _waited(core: Core, execution_id: str, queue: Callable[[], Awaitable[ExecutionView]], wait: float) -> ExecutionView:
+    """Queue the run and wait up to `wait` seconds for it to finish; once queued, no error may turn the answer into a
+    5xx (a client that retries would run it twice): then it is the execution as queued (202: the client polls)."""
+    queued: list[ExecutionView] = []
+
+    async def queue_and_keep() -> ExecutionView:
+        queued.append(await queue())
+        return queued[0]
+
+    try:
+        return await wait_for_execution(core, execution_id, wait, queue=queue_and_keep)
+    except Exception:
+        if not queued:
+            raise  # refused: the client's mistake (4xx), or nothing was queued
+        log.exception('waiting for execution %s failed; answering 202', execution_id)
+        return queued[0]

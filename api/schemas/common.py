@@ -1,6 +1,9 @@
-"""Base models (camelCase on the wire) and the error shape every failure uses."""
+"""Base models (camelCase on the wire), response models made from core's views, and the error shape."""
 
-from pydantic import BaseModel, ConfigDict, Field
+import dataclasses
+import typing
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.alias_generators import to_camel
 
 
@@ -14,6 +17,18 @@ class ResponseModel(BaseModel):
     """A response body, built from core's objects by attribute and written in camelCase."""
 
     model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, from_attributes=True, serialize_by_alias=True)
+
+
+def public_model(view: type, name: str, *, descriptions: dict[str, str] | None = None) -> type[ResponseModel]:
+    """The response model of a core view (a frozen dataclass): its fields and types, enums included, in camelCase.
+
+    The view is the one definition of the shape; this only adds the wire's names and the descriptions OpenAPI shows.
+    """
+    hints, descriptions = typing.get_type_hints(view), descriptions or {}
+    fields = {
+        field.name: (hints[field.name], Field(description=descriptions.get(field.name))) for field in dataclasses.fields(view)
+    }
+    return create_model(name, __base__=ResponseModel, __module__=__name__, __doc__=view.__doc__, **fields)
 
 
 class ErrorDetail(ResponseModel):

@@ -1,11 +1,11 @@
 """Deployment request and response bodies."""
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
-from api.schemas.common import PageFields, RequestModel, ResponseModel
+from api.schemas.common import PageFields, RequestModel, ResponseModel, public_model
+from core.deployments import DeploymentView, RevisionView
 from core.vocabulary import Provider
 
 NAME_PATTERN = r'^[a-z0-9_-]+$'
@@ -50,28 +50,16 @@ class DeploymentUpdate(RequestModel):
         return changes
 
 
-class DeploymentPublic(ResponseModel):
-    id: str
-    name: str
-    prompt_id: str
-    prompt_version: int | None
-    provider: Provider
-    model: str
-    options: dict[str, Any]
-    revision: int
-    created_at: datetime
-    updated_at: datetime
+DeploymentPublic = public_model(DeploymentView, 'DeploymentPublic')
 
 
 class DeploymentsPublic(PageFields):
     items: list[DeploymentPublic]
 
 
-class RevisionPublic(ResponseModel):
-    revision: int
-    config: dict[str, Any] = Field(description='promptId, promptVersion, provider, model, options')
-    created_by: str | None
-    created_at: datetime
+RevisionPublic = public_model(
+    RevisionView, 'RevisionPublic', descriptions={'config': 'promptId, promptVersion, provider, model, options'}
+)
 
 
 class RevisionsPublic(ResponseModel):

@@ -1,14 +1,13 @@
 """Execution and run bodies."""
 
-from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from pydantic import Field
 
-from api.schemas.common import PageFields, RequestModel, ResponseModel
+from api.schemas.common import PageFields, RequestModel, ResponseModel, public_model
 from api.schemas.deployments import Options
-from core.vocabulary import ExecutionStatus, Origin, Provider
+from core.executions import ExecutionView
+from core.vocabulary import ExecutionStatus
 
 
 class RunRequest(RequestModel):
@@ -25,33 +24,7 @@ class RunAccepted(ResponseModel):
     revision: int | None
 
 
-class ExecutionPublic(ResponseModel):
-    id: str
-    status: ExecutionStatus
-    deployment_id: str | None
-    deployment_name: str | None
-    revision: int | None
-    prompt_id: str | None
-    prompt_version: int | None
-    provider: Provider
-    model: str
-    options: dict[str, Any]
-    user_input: str
-    messages: list[dict[str, Any]]
-    result: str | None
-    result_valid: bool | None
-    result_validation_message: str | None
-    error: str | None
-    input_tokens: int | None
-    output_tokens: int | None
-    duration_ms: int | None
-    attempts: int
-    trace_id: str | None
-    file_id: str | None
-    origin: Origin
-    created_at: datetime
-    started_at: datetime | None
-    completed_at: datetime | None
+ExecutionPublic = public_model(ExecutionView, 'ExecutionPublic')
 
 
 class ExecutionsPublic(PageFields):

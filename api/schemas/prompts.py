@@ -1,11 +1,11 @@
 """Prompt request and response bodies."""
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
-from api.schemas.common import PageFields, RequestModel, ResponseModel
+from api.schemas.common import PageFields, RequestModel, ResponseModel, public_model
+from core.prompts import PromptVersionView, PromptView
 
 
 class PromptCreate(RequestModel):
@@ -31,30 +31,14 @@ class PromptUpdate(RequestModel):
         return {key: value for key, value in sent.items() if value is not None or key.endswith('_schema')}
 
 
-class PromptPublic(ResponseModel):
-    id: str
-    name: str
-    version: int
-    template: str
-    input_schema: dict[str, Any] | None
-    response_schema: dict[str, Any] | None
-    accepts_file: bool
-    created_at: datetime
-    updated_at: datetime
+PromptPublic = public_model(PromptView, 'PromptPublic')
 
 
 class PromptsPublic(PageFields):
     items: list[PromptPublic]
 
 
-class PromptVersionPublic(ResponseModel):
-    version: int
-    template: str
-    input_schema: dict[str, Any] | None
-    response_schema: dict[str, Any] | None
-    accepts_file: bool
-    created_by: str | None
-    created_at: datetime
+PromptVersionPublic = public_model(PromptVersionView, 'PromptVersionPublic')
 
 
 class PromptVersionsPublic(ResponseModel):

@@ -1,16 +1,12 @@
 """Provider status and model bodies."""
 
-from api.schemas.common import ResponseModel
+from pydantic import Field
+
+from api.schemas.common import ResponseModel, public_model
+from core.provider_status import ProviderStatus
 from core.vocabulary import Provider
 
-
-class ProviderPublic(ResponseModel):
-    name: str
-    available: bool
-    error: str | None
-    model_count: int | None
-    supported_options: list[str]
-    file_types: list[str]
+ProviderPublic = public_model(ProviderStatus, 'ProviderPublic', descriptions={'error': 'why it is not available'})
 
 
 class ProvidersPublic(ResponseModel):
@@ -23,5 +19,5 @@ class ModelsPublic(ResponseModel):
 
 
 class HealthPublic(ResponseModel):
-    status: str
-    database: str
+    status: str = Field(description='ok | error')
+    database: str = Field(description='ok | busy (another process holds a write lock) | unreachable')

@@ -26,7 +26,6 @@ from core.engine import notify, queue
 from core.engine.backoff import Backoff
 from core.engine.call import LeaseLost, call_provider
 from core.engine.queue import Claim, Outcome
-from core.engine.wait import wait_for_execution
 from core.events import Event, Subscription
 from core.files import load_file
 from core.providers.base import FileInput
@@ -34,7 +33,7 @@ from core.settings import PROVIDERS, Settings
 from data.db import is_sqlite
 from data.tables import ExecutionStatus, new_id
 
-__all__ = ['Timing', 'Worker', 'run_worker', 'wait_for_execution']
+__all__ = ['Timing', 'Worker', 'run_worker']
 log = logging.getLogger(__name__)
 AHEAD_SECONDS = 0.05  # claim ahead what the slots take in this time at the recent rate
 RATE_WINDOW_SECONDS = 1.0  # the recent rate: slots freed in this window

@@ -35,14 +35,14 @@ class AnthropicAdapter:
         await self._clients.aclose()
 
     async def list_models(self) -> list[str]:
-        async with sdk_errors(anthropic, LABEL, LIST_TIMEOUT, self.base_url):
+        async with sdk_errors(anthropic, LABEL, LIST_TIMEOUT, self.base_url, self._api_key):
             models = [model.id async for model in self._client().models.list(limit=1000, timeout=LIST_TIMEOUT)]
         return sorted(models)
 
     async def chat(self, request: ChatRequest, on_delta: OnDelta | None = None) -> ChatResult:
         parts: list[str] = []
         input_tokens = output_tokens = None
-        async with sdk_errors(anthropic, LABEL, request.timeout, self.base_url):
+        async with sdk_errors(anthropic, LABEL, request.timeout, self.base_url, self._api_key):
             stream = await self._client().messages.create(**chat_params(request), timeout=request.timeout)
             async for event in stream:
                 if event.type == 'message_start':

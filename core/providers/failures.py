@@ -15,15 +15,17 @@ from core.providers.base import ProviderError
 
 _MAX_DETAIL = 200
 _SECRET = re.compile(r'\b(sk|hs)[-_][A-Za-z0-9_\-*.]{6,}')  # provider messages sometimes echo (masked) keys
+# what a reply that is not the provider's JSON error (a proxy's page, another service at that URL) shows instead
+NOT_AN_API_ERROR = 'the reply was not an API error (is the base URL right?)'
 
 
-def status_error(label: str, status: int, detail: str, headers: Mapping[str, str] | None = None) -> ProviderError:
-    """429, 408 and 5xx are worth retrying; the rest are the caller's to fix."""
+def status_error(label: str, status: int, detail: str | None, headers: Mapping[str, str] | None = None) -> ProviderError:
+    """429, 408 and 5xx are worth retrying; the rest are the caller's to fix. `detail` None: not the provider's error."""
     retryable = status in (408, 429) or status >= 500
     retry_after = parse_retry_after(headers) if headers is not None else None
     lead = {401: 'rejected the API key', 403: 'refused access', 429: 'is rate limiting'}.get(status)
     message = f'{label} {lead} ({status})' if lead else f'{label} answered {status}'
-    detail = clean_detail(detail)
+    detail = NOT_AN_API_ERROR if detail is None else clean_detail(detail)
     return ProviderError(
         f'{message}: {detail}' if detail else message, retryable=retryable, retry_after=retry_after, status=status
     )
@@ -77,14 +79,37 @@ async def deadline(label: str, seconds: float) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def sdk_errors(sdk: ModuleType, label: str, seconds: float, where: str | None) -> AsyncIterator[None]:
+async def keeping_secret(label: str, secret: str | None) -> AsyncIterator[None]:
+    """No error leaves a provider call carrying the key it was made with, wherever the key turns up in it."""
+    try:
+        yield
+    except ProviderError as error:
+        if secret and secret in error.message:
+            error.message = error.message.replace(secret, '[key]')
+            error.args = (error.message,)
+        raise
+    except Exception as error:
+        if secret and secret in str(error):  # an unexpected error too: neither its message nor a logged trace may show it
+            raise ProviderError(f'{label} call failed: {type(error).__name__}: {str(error).replace(secret, "[key]")}') from None
+        raise
+
+
+@contextlib.asynccontextmanager
+async def sdk_errors(sdk: ModuleType, label: str, seconds: float, where: str | None, secret: str | None) -> AsyncIterator[None]:
     """Within a deadline, map the exceptions of a Stainless-built SDK (openai, anthropic) to ProviderError."""
+    async with keeping_secret(label, secret), _sdk_errors(sdk, label, seconds, where):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def _sdk_errors(sdk: ModuleType, label: str, seconds: float, where: str | None) -> AsyncIterator[None]:
     try:
         async with deadline(label, seconds):
             yield
     except sdk.APIStatusError as error:
         if error.status_code < 400:  # an error event inside a streamed 200: the provider failed mid-reply
-            raise ProviderError(f'{label} failed mid-reply: {clean_detail(_status_detail(error))}', retryable=True) from None
+            detail = _status_detail(error)
+            raise ProviderError(f'{label} failed mid-reply: {clean_detail(detail or NOT_AN_API_ERROR)}', retryable=True) from None
         raise status_error(label, error.status_code, _status_detail(error), error.response.headers) from None
     except sdk.APIConnectionError as error:  # APITimeoutError included
         if _refused(error):
@@ -108,13 +133,16 @@ def _refused(error: BaseException) -> bool:
     return False
 
 
-def _status_detail(error: Exception) -> str:
-    """The provider's own message from its error body ({'error': {'message': ...}}), else the SDK's."""
+def _status_detail(error: Exception) -> str | None:
+    """The provider's own message from its JSON error ({'error': {'message': ...}}); None for any other reply.
+
+    The SDKs put a reply that is not JSON into the error as is: a proxy's page or another service's answer must not
+    reach everyone who may read executions.
+    """
     body = getattr(error, 'body', None)
-    if isinstance(body, dict):
-        inner = body.get('error', body)
-        if isinstance(inner, dict) and inner.get('message'):
-            return str(inner['message'])
-        if isinstance(inner, str):
-            return inner
-    return str(getattr(error, 'message', '') or '')
+    if not isinstance(body, dict):
+        return None
+    inner = body.get('error', body)
+    if isinstance(inner, dict) and isinstance(inner.get('message'), str):
+        return inner['message']
+    return inner if isinstance(inner, str) else None

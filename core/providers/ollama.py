@@ -2,6 +2,7 @@
 
 import contextlib
 import contextvars
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -16,6 +17,7 @@ from core.providers.failures import (
     clean_detail,
     connection_error,
     deadline,
+    keeping_secret,
     lost_connection_error,
     status_error,
     timeout_error,
@@ -25,8 +27,11 @@ LABEL = 'Ollama'
 DEFAULT_HOST = 'http://127.0.0.1:11434'
 _OPTION_NAMES = {'temperature': 'temperature', 'topP': 'top_p', 'topK': 'top_k'}
 LIST_TIMEOUT = 15.0
-# the ollama client drops response headers from its errors; a response hook keeps Retry-After for this task
-_last_error_headers: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar('ollama_error_headers', default=None)
+# the ollama client drops response headers from its errors and puts a body that is not JSON into them as is: a response
+# hook keeps the headers (Retry-After) and Ollama's own message ({"error": "..."}, else None) for this task
+_last_error: contextvars.ContextVar[tuple[dict[str, str], str | None] | None] = contextvars.ContextVar(
+    'ollama_last_error', default=None
+)
 
 
 class OllamaAdapter:
@@ -36,8 +41,9 @@ class OllamaAdapter:
 
     def __init__(self, *, api_key: str | None, base_url: str | None) -> None:
         self.base_url = base_url or DEFAULT_HOST
+        self._api_key = api_key
         headers = {'Authorization': f'Bearer {api_key}'} if api_key else None
-        hooks = {'response': [_keep_error_headers]}
+        hooks = {'response': [_keep_error]}
         self._clients = PerLoop(lambda: ollama.AsyncClient(host=self.base_url, headers=headers, event_hooks=hooks))
 
     async def aclose(self) -> None:
@@ -69,14 +75,20 @@ class OllamaAdapter:
 
     @contextlib.asynccontextmanager
     async def _errors(self, seconds: float) -> AsyncIterator[None]:
-        _last_error_headers.set(None)
+        async with keeping_secret(LABEL, self._api_key), self._mapped_errors(seconds):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _mapped_errors(self, seconds: float) -> AsyncIterator[None]:
+        _last_error.set(None)
         try:
             async with deadline(LABEL, seconds):
                 yield
         except ollama.ResponseError as error:
             if error.status_code < 400:  # an error line inside a streamed 200: the model failed mid-reply
                 raise ProviderError(f'{LABEL} failed mid-reply: {clean_detail(error.error)}', retryable=True) from None
-            raise status_error(LABEL, error.status_code, error.error, _last_error_headers.get() or {}) from None
+            headers, message = _last_error.get() or ({}, None)
+            raise status_error(LABEL, error.status_code, message, headers) from None
         except (ConnectionError, httpx.ConnectError):  # the client wraps ConnectError only outside streams
             raise connection_error(LABEL, self.base_url) from None
         except httpx.TimeoutException:
@@ -109,6 +121,17 @@ def _messages(messages: list[dict], file: FileInput | None) -> list[dict]:
     return result
 
 
-async def _keep_error_headers(response: httpx.Response) -> None:
+async def _keep_error(response: httpx.Response) -> None:
     if response.status_code >= 400:
-        _last_error_headers.set(dict(response.headers))
+        await response.aread()  # the client reads it next anyway: httpx keeps what was read
+        _last_error.set((dict(response.headers), _ollama_message(response.content)))
+
+
+def _ollama_message(content: bytes) -> str | None:
+    """Ollama's own error message ({"error": "..."}), or None for any other reply."""
+    try:
+        body = json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+    message = body.get('error') if isinstance(body, dict) else None
+    return message if isinstance(message, str) else None

@@ -67,7 +67,7 @@ class OpenAIAdapter:
         return self._clients.get()
 
     def _errors(self, seconds: float):
-        return sdk_errors(openai, LABEL, seconds, self.base_url)
+        return sdk_errors(openai, LABEL, seconds, self.base_url, self._api_key)
 
 
 def chat_params(request: ChatRequest) -> dict:

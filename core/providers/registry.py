@@ -1,5 +1,6 @@
 """The provider registry: adapters built with current credentials, and each provider's models behind a TTL cache."""
 
+import asyncio
 import time
 
 import sqlalchemy as sa
@@ -27,7 +28,10 @@ class ProviderRegistry:
     def adapter(self, provider: str) -> ProviderAdapter:
         """The adapter for the provider's current credentials; the same one (and SDK client) while they stay the same."""
         self._check(provider)
-        key = (provider, *self._resolve(provider))
+        return self._adapter(provider, self._resolve(provider))
+
+    def _adapter(self, provider: str, credentials: tuple[str | None, str | None]) -> ProviderAdapter:
+        key = (provider, *credentials)
         adapter = self._adapters.get(key)
         if adapter is None:
             for stale in [k for k in self._adapters if k[0] == provider]:
@@ -41,7 +45,8 @@ class ProviderRegistry:
         cached = self._models.get(provider)
         if cached and not refresh and cached[0] > time.monotonic():
             return list(cached[1])
-        models = await self.adapter(provider).list_models()
+        credentials = await asyncio.to_thread(self._resolve, provider)  # may read the database: not on the event loop
+        models = await self._adapter(provider, credentials).list_models()
         self._models[provider] = (time.monotonic() + self.model_ttl, models)
         return list(models)
 

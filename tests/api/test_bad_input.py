@@ -8,6 +8,10 @@ from sqlmodel import SQLModel
 from tests.api.conftest import assert_error, create_deployment, create_prompt
 
 UNKNOWN_ID = '0b7f4a0e-3c57-4c3f-9a57-41a3c1e2d111'
+DEEP_JSON = '[' * 100_000 + ']' * 100_000  # deeper than any parser recurses
+DEEP_SCHEMA: dict = {}
+for _ in range(300):  # parses as a body on every Python, too deep for the schema checker
+    DEEP_SCHEMA = {'items': DEEP_SCHEMA}
 DEPLOYMENT = {'name': 'new-bot', 'promptId': '{prompt}', 'provider': 'openai', 'model': 'gpt-4o-mini'}
 CASES = [
     # deployments
@@ -34,6 +38,7 @@ CASES = [
     ('DELETE', '/deployments/no-such-bot', None, 404, None),
     ('GET', '/deployments/no-such-bot/revisions', None, 404, None),
     ('POST', '/deployments/no-such-bot/run', {'userInput': 'hi'}, 404, None),
+    ('POST', '/deployments/support-bot/run', {'userInput': DEEP_JSON}, 422, 'userInput'),
     # prompts
     ('POST', '/prompts', {'name': '', 'template': 'x'}, 422, 'name'),
     ('POST', '/prompts', {'name': UNKNOWN_ID, 'template': 'x'}, 422, 'name'),
@@ -41,6 +46,9 @@ CASES = [
     ('POST', '/prompts', {'name': 'p', 'template': '{{#open}} never closed'}, 422, 'template'),
     ('POST', '/prompts', {'name': 'p', 'template': 'x', 'inputSchema': {'type': 'nonsense'}}, 422, 'inputSchema'),
     ('POST', '/prompts', {'name': 'p', 'template': 'x', 'responseSchema': [1]}, 422, 'responseSchema'),
+    ('POST', '/prompts', {'name': 'p', 'template': 'x', 'inputSchema': DEEP_SCHEMA}, 422, 'inputSchema'),
+    ('POST', '/prompts', {'name': 'p', 'template': 'x', 'inputSchema': {'pattern': '(a)\\1'}}, 422, 'inputSchema'),
+    ('POST', '/prompts', {'name': 'p', 'template': '{{#a}}' * 5000 + '{{/a}}' * 5000}, 422, 'template'),
     ('POST', '/prompts', {'name': 'p', 'template': 'x', 'acceptsFile': 'maybe'}, 422, 'acceptsFile'),
     ('PATCH', '/prompts/greeter', {'template': '   '}, 422, 'template'),
     ('PATCH', '/prompts/greeter', {'name': 'spare'}, 409, None),
@@ -53,6 +61,7 @@ CASES = [
     ('POST', '/prompts/no-such-prompt/preview', {'userInput': 'hi'}, 404, None),
     ('POST', '/prompts/greeter/preview', {'userInput': 'hi', 'version': 0}, 422, 'version'),
     ('POST', '/prompts/greeter/preview', {}, 422, 'userInput'),
+    ('POST', '/prompts/greeter/preview', {'userInput': DEEP_JSON}, 422, 'userInput'),
     # executions, files, providers
     ('GET', f'/executions/{UNKNOWN_ID}', None, 404, None),
     ('GET', '/executions/not-an-id/events', None, 404, None),
@@ -61,6 +70,20 @@ CASES = [
     ('GET', '/files/not-an-id/content', None, 404, None),
     ('DELETE', f'/files/{UNKNOWN_ID}', None, 404, None),
     ('GET', '/providers/acme/models', None, 404, None),
+    # NUL characters, which PostgreSQL cannot store and SQLite would: refused alike on both (issue 9, item 11)
+    ('POST', '/prompts', {'name': 'gree\x00ter', 'template': 'x'}, 422, 'name'),
+    ('POST', '/prompts', {'name': 'p', 'template': 'Hi\x00 there'}, 422, 'template'),
+    ('POST', '/prompts', {'name': 'p', 'template': 'x', 'inputSchema': {'title': 'a\x00'}}, 422, 'inputSchema.title'),
+    ('PATCH', '/prompts/greeter', {'template': '\x00'}, 422, 'template'),
+    ('POST', '/deployments/support-bot/run', {'userInput': 'hi\x00'}, 422, 'userInput'),
+    ('POST', '/deployments/support-bot/run', {'userInput': 'hi', 'traceId': 't\x00'}, 422, 'traceId'),
+    ('POST', '/deployments', {**DEPLOYMENT, 'promptId': 'greeter\x00'}, 422, 'promptId'),
+    ('GET', '/deployments/support%00bot', None, 404, None),
+    ('GET', '/prompts/greeter%00', None, 404, None),
+    ('GET', '/prompts?search=%00', None, 422, 'search'),
+    ('GET', '/deployments?search=bot%00', None, 422, 'search'),
+    ('GET', '/executions?traceId=%00', None, 422, 'traceId'),
+    ('GET', '/executions?deployment=bot%00', None, 422, 'deployment'),
 ]  # fmt: skip
 CODES = {404: 'not_found', 409: 'conflict', 422: 'invalid'}
 

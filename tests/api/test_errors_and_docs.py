@@ -86,6 +86,18 @@ async def test_openapi_declares_bearer_and_x_api_key_and_every_route_uses_them(c
     assert error['properties']['error']['$ref'].endswith('/ErrorBody')
 
 
+async def test_the_records_in_openapi_come_from_core_views_and_list_the_words_of_each_enum(client):
+    schemas = (await client.get('/openapi.json')).json()['components']['schemas']
+    execution = schemas['ExecutionPublic']
+    assert execution['description'] == 'One run: the snapshot of what ran, its status and its outcome.'
+    words = {name: schemas[execution['properties'][name]['$ref'].rsplit('/', 1)[-1]]['enum'] for name in ('status', 'origin')}
+    assert words == {'status': ['pending', 'running', 'completed', 'failed', 'cancelled'], 'origin': ['ui', 'api']}
+    for record in ('ExecutionPublic', 'DeploymentPublic', 'ProviderPublic'):
+        provider = schemas[record]['properties'].get('provider') or schemas[record]['properties']['name']
+        assert schemas[provider['$ref'].rsplit('/', 1)[-1]]['enum'] == ['openai', 'anthropic', 'ollama']
+    assert schemas['FilePublic']['required'] == ['id', 'filename', 'contentType', 'size', 'sha256', 'createdBy', 'createdAt']
+
+
 async def test_the_docs_page_points_at_the_mounted_spec(client):
     page = await client.get('/docs')
     assert page.status_code == 200 and '/api/v1/openapi.json' in page.text

@@ -2,13 +2,14 @@
 
 import base64
 import json
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
 
 from api import streams
 from core import executions
-from core.engine.wait import wait_for_execution
+from core.follow import wait_for_execution
 from core.permissions import Actor
 from data.tables import Execution
 from tests.api.conftest import assert_error, create_deployment, create_prompt, upload
@@ -67,10 +68,10 @@ async def test_stream_sends_delta_events_then_one_execution_event(client, admin,
 
 
 async def test_a_stream_opened_as_its_run_finishes_still_sends_the_deltas(core, deployment, worker, fake_llm):
-    execution = await executions.run_deployment(core, Actor.system(), 'support-bot', user_input='hello')
-    subscribed = await streams.subscribe(core, execution.id)  # as the route does, before it answers
-    await wait_for_execution(core, execution.id, 5)  # the run ends before the stream's first read of the row
-    response = streams.event_stream(core, Actor.system(), execution.id, subscribed, kinds=frozenset({'delta'}))
+    execution_id = executions.new_execution_id()
+    queue = partial(executions.run_deployment, core, Actor.system(), 'support-bot', user_input='hello', execution_id=execution_id)
+    response = await streams.event_stream(core, execution_id, kinds=streams.DELTAS, queue=queue)  # as the route does
+    await wait_for_execution(core, execution_id, 5)  # the run ends before the stream sends anything
     events = parse_sse(b''.join([chunk async for chunk in response.body_iterator]).decode())
     assert ''.join(data['text'] for kind, data in events if kind == 'delta') == fake_llm.reply_text
     assert events[-1][0] == 'execution' and events[-1][1]['status'] == 'completed'

@@ -2,8 +2,8 @@
 
 from core.deployments import create_deployment
 from core.engine.backoff import Backoff
-from core.engine.worker import wait_for_execution
 from core.executions import run_deployment
+from core.follow import wait_for_execution
 from core.permissions import Actor
 from core.prompts import create_prompt
 from data.tables import Execution
@@ -31,6 +31,12 @@ async def deploy(
 
 async def run(core, deployment, user_input: str = 'Where is my order?') -> Execution:
     return await run_deployment(core, SYSTEM, deployment.name, user_input=user_input)
+
+
+def queue_row(core, execution_id: str) -> Execution:
+    """The execution's row, with the queue's columns (lease, token) that its view leaves out."""
+    with core.session() as session:
+        return session.get(Execution, execution_id)
 
 
 async def finished(core, execution: Execution, timeout: float = 5.0) -> Execution:

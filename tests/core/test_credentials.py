@@ -1,12 +1,19 @@
 """Provider credentials: encrypted at rest, shown only as a hint, and saved ones beat the environment."""
 
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 import sqlalchemy as sa
 
 from core.credentials import credential_info, delete_credential, save_credential
 from core.errors import Forbidden, Invalid
 from core.permissions import Actor
+from core.providers.base import ProviderError
 from core.providers.credential_source import resolve
+from data.tables import ProviderCredential
 
 ADMIN = Actor.system()
 KEY = 'sk-proj-SECRET-value-4321'
@@ -100,3 +107,84 @@ def test_bad_values_are_refused_before_writing(core, changes, field):
 
     assert caught.value.field == field
     assert raw_rows(core) == []
+
+
+# a key only ever goes to the URL it was saved with (issue 9, item 9)
+class CaptureServer(ThreadingHTTPServer):
+    """A host someone might point a provider at: it records the Authorization header of each request."""
+
+    def __init__(self) -> None:
+        super().__init__(('127.0.0.1', 0), _CaptureHandler)
+        self.authorizations: list[str | None] = []
+        self.url = f'http://127.0.0.1:{self.server_address[1]}/v1'
+
+
+class _CaptureHandler(BaseHTTPRequestHandler):
+    server: CaptureServer
+
+    def do_GET(self) -> None:
+        self.server.authorizations.append(self.headers.get('Authorization'))
+        body = json.dumps({'object': 'list', 'data': [{'id': 'captured-model', 'object': 'model'}]}).encode()
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def capture() -> Iterator[CaptureServer]:
+    server = CaptureServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_saving_only_a_url_is_refused_so_the_environment_key_stays_home(core, capture):
+    with pytest.raises(Invalid) as caught:
+        save_credential(core, ADMIN, provider='openai', base_url=capture.url)
+
+    assert caught.value.field == 'apiKey' and 'OPENAI_API_KEY' in caught.value.detail
+    assert raw_rows(core) == []
+
+
+async def test_a_url_saved_without_a_key_never_gets_the_environment_key(core, capture, fake_llm):
+    with core.session() as session:  # as an older version let an admin save it
+        session.add(ProviderCredential(provider='openai', base_url=capture.url))
+
+    with pytest.raises(ProviderError, match='no OpenAI API key'):
+        await core.registry.models('openai', refresh=True)
+
+    assert capture.authorizations == []
+    assert resolve(core.settings, core.db, core.box, 'openai') == (None, capture.url)
+    assert credential_info(core, ADMIN, 'openai').has_api_key is False
+
+
+async def test_a_url_saved_with_its_key_gets_that_key_alone(core, capture, fake_llm):
+    save_credential(core, ADMIN, provider='openai', api_key=KEY, base_url=capture.url)
+
+    assert await core.registry.models('openai', refresh=True) == ['captured-model']
+
+    assert capture.authorizations == [f'Bearer {KEY}']
+    assert fake_llm.env['OPENAI_API_KEY'] not in repr(capture.authorizations)
+
+
+def test_a_saved_key_is_not_moved_to_a_new_url_without_entering_it_again(core, capture, fake_llm):
+    save_credential(core, ADMIN, provider='anthropic', api_key=KEY, base_url=fake_llm.env['ANTHROPIC_BASE_URL'])
+
+    with pytest.raises(Invalid) as caught:
+        save_credential(core, ADMIN, provider='anthropic', base_url=capture.url)
+
+    assert caught.value.field == 'apiKey'
+    assert resolve(core.settings, core.db, core.box, 'anthropic') == (KEY, fake_llm.env['ANTHROPIC_BASE_URL'])
+
+
+def test_an_ollama_url_needs_no_key(core):
+    info = save_credential(core, ADMIN, provider='ollama', base_url='http://127.0.0.1:11434')
+
+    assert (info.base_url, info.has_api_key, info.source) == ('http://127.0.0.1:11434', False, 'database')

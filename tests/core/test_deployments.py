@@ -3,6 +3,7 @@ import asyncio
 import pytest
 
 from core.deployments import (
+    DeploymentView,
     check_name,
     create_deployment,
     delete_deployment,
@@ -108,8 +109,8 @@ async def test_a_duplicate_name_is_a_conflict_and_writes_nothing(core, prompt):
 async def test_concurrent_creates_of_one_name_have_exactly_one_winner(core, prompt):
     await core.registry.models('openai')  # warm the cache so every create reaches the database at once
     results = await asyncio.gather(*(deploy(core, prompt) for _ in range(6)), return_exceptions=True)
-    assert sum(isinstance(result, Deployment) for result in results) == 1
-    assert all(isinstance(result, (Deployment, Conflict)) for result in results), results
+    assert sum(isinstance(result, DeploymentView) for result in results) == 1
+    assert all(isinstance(result, (DeploymentView, Conflict)) for result in results), results
     assert written(core) == (1, 1)
 
 
@@ -260,8 +261,8 @@ async def test_concurrent_updates_never_share_a_revision_number(core, prompt):
     results = await asyncio.gather(
         *(update_deployment(core, SYSTEM, 'support-bot', changes=c) for c in changes), return_exceptions=True
     )
-    assert all(isinstance(result, (Deployment, Conflict)) for result in results), results
-    wins = sum(isinstance(result, Deployment) for result in results)
+    assert all(isinstance(result, (DeploymentView, Conflict)) for result in results), results
+    wins = sum(isinstance(result, DeploymentView) for result in results)
     assert wins >= 1
     assert [r.revision for r in list_revisions(core, SYSTEM, 'support-bot')] == list(range(wins + 1, 0, -1))
     assert get_deployment(core, SYSTEM, 'support-bot').revision == wins + 1

@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from core.app import build_core
 from core.engine.cancel import cancel_execution
 from core.engine.queue import EXECUTION
-from core.engine.worker import wait_for_execution
 from core.errors import Conflict, Forbidden, NotFound
 from core.executions import get_execution, run_deployment
 from core.files import delete_file, upload_file
+from core.follow import wait_for_execution
 from core.permissions import Actor
 from data.tables import utcnow
-from tests.core.engine_helpers import SYSTEM, deploy, finished, run
+from tests.core.engine_helpers import SYSTEM, deploy, finished, queue_row, run
 
 SAMPLING = {'temperature': 0.3, 'topP': 0.9, 'topK': 40}
 
@@ -290,7 +290,7 @@ async def test_stopping_hands_unfinished_runs_back_to_the_queue(core, fake_llm, 
     execution = await run(core, deployment)
     await fake_llm.wait_for_chats(1)
     await worker.stop(grace=0.1)
-    handed_back = get_execution(core, SYSTEM, execution.id)
+    handed_back = queue_row(core, execution.id)
     assert (handed_back.status, handed_back.attempts, handed_back.lease_token) == ('pending', 0, None)
     fake_llm.release()
     await start_worker()

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from core.engine.cancel import cancel_execution
 from core.engine.queue import EXECUTION
 from core.executions import get_execution
-from tests.core.engine_helpers import SYSTEM, deploy, finished, run
+from tests.core.engine_helpers import SYSTEM, deploy, finished, queue_row, run
 
 
 async def test_each_provider_runs_at_most_its_concurrency_at_once(core, fake_llm, start_worker):
@@ -97,5 +97,5 @@ async def test_stopping_hands_back_what_was_claimed_ahead(core, fake_llm, start_
     worker, hanging, ahead, pending = await slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker)
     await worker.stop(grace=0.1)
     for execution in (hanging, ahead, pending):
-        handed_back = get_execution(core, SYSTEM, execution.id)
+        handed_back = queue_row(core, execution.id)
         assert (handed_back.status, handed_back.attempts, handed_back.lease_token) == ('pending', 0, None)

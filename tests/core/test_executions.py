@@ -24,6 +24,12 @@ def executions(core) -> int:
         return session.exec(sa.select(sa.func.count()).select_from(Execution)).scalar_one()
 
 
+def row_of(core, execution_id: str) -> Execution:
+    """The row itself, for the columns core keeps to itself (response schema, who asked)."""
+    with core.session() as session:
+        return session.get(Execution, execution_id)
+
+
 def store_file(core, content_type='image/png', data=b'\x89PNG fake') -> str:
     stored = StoredFile(filename='f', content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest())
     with core.session() as session:
@@ -64,14 +70,16 @@ async def test_run_stores_a_pending_snapshot_with_effective_options(core, greete
     assert (stored.provider, stored.model) == ('openai', 'gpt-4o')
     assert stored.options == {'temperature': 0.7, 'topP': 0.9}
     assert stored.messages == [{'role': 'user', 'content': 'Greet Ada warmly.'}]
-    assert stored.response_schema == REPLY_SCHEMA
+    assert row_of(core, execution.id).response_schema == REPLY_SCHEMA
     assert (stored.user_input, stored.trace_id, stored.origin, stored.file_id) == ('{"name": "Ada"}', 'order-42', 'api', None)
-    assert (stored.api_key_id, stored.user_id, stored.attempts) == ('k-1', None, 0)
+    row = row_of(core, execution.id)
+    assert (row.api_key_id, row.user_id, stored.attempts) == ('k-1', None, 0)
 
 
 async def test_a_run_from_the_dashboard_records_the_user(core, greeter):
     execution = await run_deployment(core, EDITOR, 'greeter', user_input='{"name": "Ada"}', origin='ui')
-    assert (execution.origin, execution.user_id, execution.api_key_id) == ('ui', 'u-1', None)
+    row = row_of(core, execution.id)
+    assert (execution.origin, row.user_id, row.api_key_id) == ('ui', 'u-1', None)
 
 
 async def test_a_pinned_version_and_the_current_revision_are_used(core, greeter):
@@ -79,7 +87,7 @@ async def test_a_pinned_version_and_the_current_revision_are_used(core, greeter)
     execution = await run_deployment(core, RUNNER, greeter.id, user_input='Hello there')
     assert (execution.revision, execution.prompt_version, execution.options) == (2, 1, {})
     assert execution.messages == [{'role': 'system', 'content': 'Say hi.'}, {'role': 'user', 'content': 'Hello there'}]
-    assert execution.response_schema is None
+    assert row_of(core, execution.id).response_schema is None
 
 
 async def test_run_publishes_created_after_the_row_is_committed(core, greeter):

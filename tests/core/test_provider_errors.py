@@ -2,12 +2,15 @@
 
 import email.utils
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from core.providers.base import ChatRequest, ProviderError
-from core.providers.failures import parse_retry_after
+from core.providers.failures import NOT_AN_API_ERROR, parse_retry_after
 from core.providers.openai import OpenAIAdapter
 from tests.fakes.adapters import adapter_fixture, chat, make_adapter, provider_fixture  # noqa: F401
 
@@ -156,3 +159,95 @@ def test_retry_after_may_be_an_http_date():
     in_a_minute = email.utils.formatdate(time.time() + 60, usegmt=True)
 
     assert 55 < parse_retry_after({'retry-after': in_a_minute}) <= 60
+
+
+# a reply that is not the provider's JSON error shows a short fixed text, never its body (issue 9, item 9)
+INTERNAL_PAGE = '<html><body>db-admin console: password=hunter2 internal.example</body></html>'
+REPLIES = {
+    'html': ('text/html', INTERNAL_PAGE),
+    'other-json': ('application/json', '{"detail": "internal.example", "rows": [1]}'),
+}
+
+
+class OtherService(ThreadingHTTPServer):
+    """Something that is not the provider at the configured URL (a proxy's error page, an internal service)."""
+
+    def __init__(self, content_type: str, body: str) -> None:
+        super().__init__(('127.0.0.1', 0), _OtherServiceHandler)
+        self.reply = (content_type, body.encode())
+        self.url = f'http://127.0.0.1:{self.server_address[1]}'
+
+
+class _OtherServiceHandler(BaseHTTPRequestHandler):
+    server: OtherService
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        content_type, body = self.server.reply
+        self.send_response(502)
+        self.send_header('Content-Type', content_type)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(params=REPLIES)
+def other_service(request) -> Iterator[OtherService]:
+    server = OtherService(*REPLIES[request.param])
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+async def test_a_reply_that_is_not_the_providers_error_is_not_echoed(provider, other_service):
+    env = {'OPENAI_API_KEY': 'sk-x', 'ANTHROPIC_API_KEY': 'sk-x'}
+    env |= {
+        'OPENAI_BASE_URL': f'{other_service.url}/v1',
+        'ANTHROPIC_BASE_URL': other_service.url,
+        'OLLAMA_HOST': other_service.url,
+    }
+    adapter = make_adapter(provider, env)
+
+    for attempt in (adapter.chat(chat(provider)), adapter.list_models()):
+        with pytest.raises(ProviderError) as caught:
+            await attempt
+
+        assert caught.value.status == 502 and caught.value.retryable
+        assert caught.value.message.endswith(NOT_AN_API_ERROR)
+        assert 'internal.example' not in caught.value.message and 'hunter2' not in caught.value.message
+
+
+# the configured key is masked wherever a provider echoes it, whatever it looks like (issue 9, item 13)
+PLAIN_KEY = 'corp-gateway-7f3a9c21e8b4'  # neither sk- nor hs_: a gateway's own token
+
+
+async def test_the_configured_key_is_masked_whatever_its_shape(provider, fake_llm):
+    fake_llm.fail(401, message=f'token {PLAIN_KEY} is not valid for this gateway', provider=provider)
+    env = {**fake_llm.env, 'OPENAI_API_KEY': PLAIN_KEY, 'ANTHROPIC_API_KEY': PLAIN_KEY}
+    adapter = make_adapter(provider, env)
+    if provider == 'ollama':
+        adapter = type(adapter)(api_key=PLAIN_KEY, base_url=fake_llm.env['OLLAMA_HOST'])  # behind an authenticating proxy
+
+    error = await call_failing(adapter, provider)
+
+    assert error.status == 401
+    assert PLAIN_KEY not in error.message and '[key]' in error.message
+
+
+async def test_the_key_is_masked_in_an_error_mid_reply(provider, fake_llm):
+    fake_llm.fail(529, midstream=True, message=f'overloaded; retry with {PLAIN_KEY}', provider=provider)
+    env = {**fake_llm.env, 'OPENAI_API_KEY': PLAIN_KEY, 'ANTHROPIC_API_KEY': PLAIN_KEY}
+    adapter = make_adapter(provider, env)
+    if provider == 'ollama':
+        adapter = type(adapter)(api_key=PLAIN_KEY, base_url=fake_llm.env['OLLAMA_HOST'])
+
+    error = await call_failing(adapter, provider)
+
+    assert PLAIN_KEY not in error.message and 'overloaded' in error.message

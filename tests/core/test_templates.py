@@ -143,3 +143,50 @@ def test_an_invalid_json_schema_is_refused(schema):
 def test_a_valid_json_schema_passes():
     assert validate_schema(AGE_SCHEMA, 'responseSchema') == AGE_SCHEMA
     assert validate_schema(None, 'responseSchema') is None
+
+
+# nesting past what the parser, the schema checker or the renderer can recurse into: a 422, never a 500 (issue 9, item 10)
+DEEP = 100_000
+TREE_SCHEMA = {
+    '$defs': {'node': {'type': ['object', 'integer'], 'additionalProperties': {'$ref': '#/$defs/node'}}},
+    '$ref': '#/$defs/node',
+}
+
+
+def nested_object(depth: int) -> str:
+    return '{"a": ' * depth + '1' + '}' * depth
+
+
+@pytest.mark.parametrize(
+    ('template', 'user_input', 'schema'),
+    [
+        ('Summarise: {{input}}', '[' * DEEP + ']' * DEEP, None),
+        ('{{a}}', nested_object(DEEP), None),
+        ('Check this.', nested_object(600), TREE_SCHEMA),
+    ],
+    ids=['json-array', 'json-object', 'against-a-recursive-schema'],
+)
+def test_input_nested_too_deeply_is_refused_naming_the_input(template, user_input, schema):
+    with pytest.raises(Invalid) as caught:
+        build_messages(template, user_input, input_schema=schema)
+
+    assert caught.value.field == 'userInput'
+    assert 'nested too deeply' in caught.value.detail
+
+
+def test_a_schema_nested_too_deeply_is_refused():
+    schema: dict = {}
+    for _ in range(2000):
+        schema = {'items': schema}
+
+    with pytest.raises(Invalid) as caught:
+        validate_schema(schema, 'responseSchema')
+
+    assert (caught.value.field, caught.value.detail) == ('responseSchema', 'is nested too deeply')
+
+
+def test_a_template_nested_too_deeply_is_refused():
+    with pytest.raises(Invalid) as caught:
+        validate_template('{{#a}}' * 5000 + 'x' + '{{/a}}' * 5000)
+
+    assert caught.value.field == 'template' and 'nested too deeply' in caught.value.detail

@@ -23,7 +23,6 @@ def running_app(directory: Path, env: dict[str, str], *, command: str = 'serve')
         'HYPERSIGIL_HOST': '127.0.0.1',
         'HYPERSIGIL_PORT': str(port),
         'HYPERSIGIL_DATA_DIR': str(directory / 'data'),
-        'NICEGUI_STORAGE_PATH': str(directory / 'nicegui'),
         **env,
     }
     log_path = directory / 'server.log'

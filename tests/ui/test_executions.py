@@ -49,12 +49,12 @@ async def test_filters_narrow_the_table(user: User, seed, support_bot) -> None:
     await signed_in(user, seed)
     await user.open('/executions')
     table = only(user, ui.table)
-    assert len(table.rows) == 2
+    await eventually(lambda: len(table.rows) == 2)  # the table reads its rows off the event loop, after the page shows
     user.find('Trace id').type('trace-b')
     await eventually(lambda: [row['traceId'] for row in table.rows] == ['trace-b'])
     await user.open('/executions?origin=ui')
-    assert only(user, ui.table).rows == []
     await user.should_see('No execution matches these filters.')
+    assert only(user, ui.table).rows == []
 
 
 async def test_the_detail_shows_the_result_and_messages(user: User, seed, support_bot, fake_llm) -> None:

@@ -7,7 +7,6 @@ from core import deployments, prompts
 from core.app import Core
 from core.errors import DomainError, NotFound
 from core.permissions import Actor
-from data.tables import Deployment
 from ui import display, feedback
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
@@ -27,11 +26,13 @@ def register(core: Core) -> None:
         prompt_name, accepts_file = await me.act(_prompt_facts, deployment)
         with frame(deployment.name, me, section='Deployments'):
             base_url = str(request.base_url)
-            await DeploymentView(me, deployment, prompt_name=prompt_name, accepts_file=accepts_file, base_url=base_url).load()
+            await DeploymentView(me, deployment, prompt_name=prompt_name, accepts_file=accepts_file, base_url=base_url).show()
 
 
 class DeploymentView:
-    def __init__(self, me: SignedIn, deployment: Deployment, *, prompt_name: str, accepts_file: bool, base_url: str) -> None:
+    def __init__(
+        self, me: SignedIn, deployment: deployments.DeploymentView, *, prompt_name: str, accepts_file: bool, base_url: str
+    ) -> None:
         self.me, self.deployment, self.prompt_name = me, deployment, prompt_name
         self.dialog = DeploymentDialog(me, on_saved=self._saved)
         can_write = me.may('deployments:write')
@@ -60,10 +61,6 @@ class DeploymentView:
         with ui.card().classes('w-full'):
             ui.label('Revisions').classes('font-semibold')
             self.revisions = ui.column().classes('w-full gap-1')
-
-    async def load(self) -> None:
-        await self.show()
-        await self.executions.load()
 
     async def show(self) -> None:
         """Fill the configuration and the revision list from the current deployment."""
@@ -120,7 +117,7 @@ class DeploymentView:
         await self.show()
         feedback.success(f'Rolled back to revision {revision}; saved as revision {self.deployment.revision}')
 
-    async def _saved(self, deployment: Deployment) -> None:
+    async def _saved(self, deployment: deployments.DeploymentView) -> None:
         self.deployment = deployment
         try:
             self.prompt_name, _ = await self.me.act(_prompt_facts, deployment)
@@ -140,7 +137,7 @@ class DeploymentView:
         ui.navigate.to('/deployments')
 
 
-def _prompt_facts(core: Core, actor: Actor, deployment: Deployment) -> tuple[str, bool]:
+def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentView) -> tuple[str, bool]:
     """The deployment's prompt name, and whether the version it runs accepts a file."""
     try:
         name = prompts.get_prompt(core, actor, deployment.prompt_id).name

@@ -31,7 +31,6 @@ def register(core: Core) -> None:
                 control.on_value_change(
                     lambda: table.set_filters(with_filters(table.filters, **{k: c.value for k, c in controls.items()}))
                 )
-            await table.load()
 
     @dashboard_page('/executions/{execution_id}', core, section='Executions')
     async def execution_page(me: SignedIn, execution_id: str) -> None:

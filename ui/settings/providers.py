@@ -2,9 +2,8 @@
 
 from nicegui import ui
 
-from core import credentials
+from core import credentials, provider_status
 from core.errors import DomainError
-from core.providers.base import ProviderError
 from ui import display, feedback
 from ui.session import SignedIn
 
@@ -89,9 +88,8 @@ class ProviderCard:
         """List the provider's models with the current credentials, bypassing the cache."""
         self.spinner.visible, self.result.text = True, ''
         try:
-            await self.me.actor()  # a signed-out page tests nothing
-            models = await self.me.core.registry.models(self.provider, refresh=True)
-        except (ProviderError, DomainError) as error:
+            models = await self.me.act(provider_status.list_models, self.provider, refresh=True)
+        except DomainError as error:
             self.result.text = f'Could not connect: {feedback.message_of(error)}'
             self.result.classes(replace='text-sm whitespace-pre-wrap text-negative')
             return
