@@ -35,10 +35,14 @@ class WorkerProcess:
         os.kill(self.pid, signum)
 
     def claims(self) -> list[str]:
-        return CLAIMED.findall(self.log.read_text())
+        return CLAIMED.findall(self.output())
 
     def lines_about(self, execution_id: str) -> list[str]:
-        return [line for line in self.log.read_text().splitlines() if execution_id in line]
+        return [line for line in self.output().splitlines() if execution_id in line]
+
+    def output(self) -> str:
+        """What it logged so far (nothing before the forked child has opened its log)."""
+        return self.log.read_text() if self.log.exists() else ''
 
 
 @pytest.fixture(scope='session')
