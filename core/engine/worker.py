@@ -4,7 +4,8 @@ Wake-up: a 'created' event on the in-process bus (or, on PostgreSQL, a notificat
 at once; a slow poll (`poll_seconds`) finds rows the notifications missed and recovers expired leases.
 Each round writes the outcomes that finished since the last one and claims what fits in the free slots (core.engine.slots
 decides how many), in one transaction; a slot frees when its provider call ends, so the next execution never waits for
-the previous one's write.
+the previous one's write. Every database statement runs on the worker's own database thread, never on its event loop:
+a lock held by another process (SQLite waits up to 30 s for one) must not stop the calls, heartbeats and cancels there.
 """
 
 import asyncio
@@ -20,12 +21,13 @@ from dataclasses import dataclass
 from core.app import Core
 from core.engine import notify, queue
 from core.engine.backoff import Backoff
-from core.engine.call import LeaseLost, call_provider
+from core.engine.call import LeaseLost, call_provider, find_adapter
 from core.engine.queue import Claim, Outcome
 from core.engine.slots import Slots
+from core.errors import DomainError
 from core.events import Event, Subscription
 from core.files import load_file
-from core.providers.base import FileInput
+from core.providers.base import FileInput, ProviderAdapter
 from core.settings import PROVIDERS
 from data.db import is_sqlite
 from data.tables import ExecutionStatus, new_id
@@ -76,12 +78,10 @@ class Worker:
         self._slots = Slots({p: core.settings.concurrency(p) for p in PROVIDERS}, ahead_seconds=ahead_seconds)
         self._runs: dict[str, Run] = {}
         self._finished: list[tuple[Claim, Outcome, asyncio.Future[bool]]] = []  # outcomes for the next round
+        self._adapters: dict[str, ProviderAdapter | DomainError] = {}  # looked up by the rounds, on the database thread
         self._wake = asyncio.Event()
         self._closing = False  # the dispatcher ends once the last outcomes are written
-        # SQLite statements take tens of microseconds: run inline (under load a thread hop costs milliseconds,
-        # waiting for the GIL); PostgreSQL ones wait on the network: give them a thread
-        sqlite = is_sqlite(core.db)
-        self._db_thread = None if sqlite else ThreadPoolExecutor(max_workers=1, thread_name_prefix='hypersigil-db')
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix='hypersigil-db')
         self._stack = AsyncExitStack()
         self._dispatcher: asyncio.Task | None = None
         self._helpers: list[asyncio.Task] = []
@@ -126,8 +126,7 @@ class Worker:
             task.cancel()
         await asyncio.gather(*self._helpers, return_exceptions=True)
         await self._stack.aclose()
-        if self._db_thread is not None:
-            self._db_thread.shutdown(wait=True)
+        await asyncio.to_thread(self._db_thread.shutdown, cancel_futures=True)  # a cancelled heartbeat's statement
         log.info('worker %s stopped', self.name)
 
     async def _hand_back(self, claims: list[Claim]) -> None:
@@ -171,13 +170,7 @@ class Worker:
         if not finished and not wanted:
             return
         try:
-            landed, claims = await self._on_db_thread(
-                queue.exchange,
-                self.core.db,
-                [(c, o) for c, o, _ in finished],
-                wanted,
-                lease_seconds=self.core.settings.lease_seconds,
-            )
+            landed, claims = await self._on_db_thread(self._exchange, [(c, o) for c, o, _ in finished], wanted)
         except Exception:
             self._finished[:0] = finished
             for provider in wanted:
@@ -188,6 +181,17 @@ class Worker:
                 future.set_result(claim.id in landed)
         for claim in self._slots.claimed(wanted, claims):
             self._start(claim)
+
+    def _exchange(self, finished: list[tuple[Claim, Outcome]], wanted: dict[str, int]) -> tuple[set[str], list[Claim]]:
+        """A round's database work, on the database thread: the transaction, then the adapters of the providers claimed
+        (looking one up reads its credentials from the database every few seconds)."""
+        landed, claims = queue.exchange(self.core.db, finished, wanted, lease_seconds=self.core.settings.lease_seconds)
+        for provider in {claim.provider for claim in claims}:
+            try:
+                self._adapters[provider] = find_adapter(self.core, provider)
+            except Exception:  # the claims are taken: keep the adapter we have (if none, their runs fail and are retried)
+                log.exception('worker %s could not look up the %s adapter', self.name, provider)
+        return landed, claims
 
     async def _record(self, claim: Claim, outcome: Outcome) -> bool:
         """Hand the outcome to the next round; True once written, False when the lease was no longer ours."""
@@ -250,15 +254,19 @@ class Worker:
     async def _call_provider(self, claim: Claim, timing: Timing) -> Outcome:
         file = None
         if claim.file_id:
-            found = await asyncio.to_thread(load_file, self.core, claim.file_id)  # up to megabytes: off the loop
+            found = await asyncio.to_thread(load_file, self.core, claim.file_id)  # up to megabytes: not on the round's thread
             if found is None:
                 return Outcome(ExecutionStatus.FAILED, claim.attempts, error='the file this execution was given has been deleted')
             view, data = found
             file = FileInput(filename=view.filename, content_type=view.content_type, data=data)
+        adapter = self._adapters.get(claim.provider)
+        if adapter is None:
+            raise RuntimeError(f'no {claim.provider} adapter: looking it up failed')
         timing.call_started = time.perf_counter()
         outcome = await call_provider(
             self.core,
             claim,
+            adapter=adapter,
             file=file,
             backoff=self.backoff,
             on_delta=lambda text: self.core.bus.publish(Event('delta', claim.id, {'text': text})),
@@ -312,9 +320,7 @@ class Worker:
             run.task.cancel()
 
     async def _on_db_thread(self, function, /, *args, **kwargs):
-        """Run a short database function: inline on SQLite, on the worker's database thread otherwise."""
-        if self._db_thread is None:
-            return function(*args, **kwargs)
+        """Run database work on the worker's one database thread (in order, one statement at a time), off its loop."""
         call = functools.partial(function, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, call)
 
