@@ -1,4 +1,4 @@
-"""The slot bookkeeping alone: no clock, database or event loop, so each test runs in microseconds."""
+"""The slot bookkeeping alone: no clock, database or event loop, so the whole file runs in milliseconds."""
 
 from core.engine.queue import Claim
 from core.engine.slots import RATE_WINDOW_SECONDS, Slots
