@@ -24,7 +24,7 @@ def main(argv: list[str]) -> None:
         print('database is up to date')
         return
     if command == 'worker':
-        from core.engine.worker import run_worker
+        from core.engine.process import run_worker
 
         run_worker(settings)
         return
@@ -54,7 +54,9 @@ def serve(settings: Settings) -> None:
     pages.register(core)
     workers_core = worker_core(core)  # its own engine on SQLite: a worker waits out write locks, a request does not
     for number in range(settings.workers):
-        run_in_app(Worker(workers_core, name=f'web-{number + 1}'))
+        worker = Worker(workers_core, name=f'web-{number + 1}')
+        app.on_startup(worker.start)
+        app.on_shutdown(worker.stop)  # gracefully: runs in flight finish or go back to the queue
     if not settings.workers:  # a worker imports the SDKs as it starts; without one, import them off the loop now
         app.on_startup(lambda: run.io_bound(core.registry.load_adapters))
     app.on_shutdown(core.registry.aclose)  # after the workers: their calls are done
@@ -72,19 +74,6 @@ def serve(settings: Settings) -> None:
 def setup_link(settings: Settings, token: str) -> str:
     host = '127.0.0.1' if settings.host in ('0.0.0.0', '::', '') else settings.host
     return f'http://{host}:{settings.port}/setup?token={token}'
-
-
-def run_in_app(worker) -> None:
-    """Start the worker with the app and stop it (gracefully) with the app."""
-
-    async def start() -> None:
-        await worker.start()
-
-    async def stop() -> None:
-        await worker.stop()
-
-    app.on_startup(start)
-    app.on_shutdown(stop)
 
 
 def users_command(settings: Settings, args: list[str]) -> int:

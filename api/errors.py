@@ -1,6 +1,7 @@
 """The one place that turns errors into the API's error shape: domain errors, validation, HTTP and the unexpected."""
 
 import logging
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -11,7 +12,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.schemas.common import ErrorResponse
-from core.errors import Conflict, DatabaseBusy, DomainError, Forbidden, Invalid, NotFound, ProviderUnavailable, Unauthorized
+from core.errors import (
+    Conflict,
+    DatabaseBusy,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ProviderUnavailable,
+    RateLimited,
+    Unauthorized,
+)
 from core.files import FileTooLarge, UnsupportedFileType
 
 log = logging.getLogger(__name__)
@@ -26,6 +37,7 @@ DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (UnsupportedFileType, 415),
     (ProviderUnavailable, 502),
     (DatabaseBusy, 503),
+    (RateLimited, 429),
 )
 BUSY_RETRY_SECONDS = 1
 HTTP_CODES = {
@@ -78,6 +90,8 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     headers = {'WWW-Authenticate': 'Bearer'} if status == 401 else None
     if isinstance(exc, DatabaseBusy):
         headers = {'Retry-After': str(BUSY_RETRY_SECONDS)}
+    if isinstance(exc, RateLimited):
+        headers = {'Retry-After': str(max(1, math.ceil(exc.retry_after)))}
     return error_response(status, exc.code, exc.message, details, headers)
 
 

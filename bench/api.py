@@ -26,7 +26,7 @@ import httpx
 from bench.engine import fake_llm, percentile, process_cpu_seconds
 from core import api_keys
 from core.app import build_core
-from core.engine.worker import event_loop_runner
+from core.engine.process import event_loop_runner
 from core.permissions import Actor
 from core.providers.base import ChatRequest
 from core.providers.openai import OpenAIAdapter

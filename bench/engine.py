@@ -33,7 +33,8 @@ import aiohttp
 import sqlalchemy as sa
 
 from core.app import Core, build_core
-from core.engine.worker import Timing, Worker, event_loop_runner
+from core.engine.process import event_loop_runner
+from core.engine.worker import Timing, Worker
 from core.providers.base import ChatRequest
 from core.providers.openai import chat_params
 from core.settings import Settings

@@ -48,3 +48,13 @@ class DatabaseBusy(DomainError):
     """Another process held a write lock longer than this request may wait; retrying shortly usually works."""
 
     code = 'database_busy'
+
+
+class RateLimited(DomainError):
+    """An API key is over one of its limits; `retry_after` says in how many seconds a retry may pass."""
+
+    code = 'rate_limited'
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -5,7 +5,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,30 +12,27 @@ import sqlalchemy as sa
 from core import api_keys
 from core.app import Core
 from core.engine.cancel import cancel_execution as cancel_in_queue
-from core.errors import Invalid, NotFound
+from core.errors import NotFound
 from core.events import Event
 from core.options import validate_options
 from core.pagination import Page, paginate
 from core.permissions import Actor
 from core.refs import looks_like_uuid
+from core.run_request import RunRequest, check_choice, checked_request
+from core.run_target import check_file, find_target
 from core.templates import build_messages
 from core.text import reject_nul
 from data.tables import (
     FINISHED,
-    Deployment,
     Execution,
     ExecutionStatus,
     Origin,
-    Prompt,
-    PromptVersion,
     Provider,
-    StoredFile,
     new_id,
     utcnow,
 )
 
 log = logging.getLogger(__name__)
-MAX_TRACE_ID = 200
 EXECUTION = Execution.__table__
 
 
@@ -150,41 +146,44 @@ def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], executio
     `run` holds user_input, options, trace_id, file_id and origin.
     """
     actor.require('deployments:run')
-    request = _checked_run(**run)
+    request = checked_request(**run)
     # Core statements, not the ORM: this runs once per run, and a session's unit of work costs more than the SQL
     with core.db.begin() as connection:
-        target = connection.execute(_RUN_TARGET[looks_like_uuid(ref)], {'ref': ref}).one_or_none()
-        if target is None:
-            raise NotFound(f'no deployment {ref!r}')
-        if target.version is None:  # versions are immutable and a used prompt cannot be deleted: only a damaged database
-            raise NotFound(f'deployment {target.name!r} points at a prompt version that does not exist')
-        run_options = validate_options(core.registry, target.provider, request['options'])
-        _check_file(connection, core, target, request['file_id'])
-        messages = build_messages(target.template, request['user_input'], input_schema=target.input_schema)
-        row = {column.name: None for column in EXECUTION.c} | {
-            'id': execution_id,
-            'status': ExecutionStatus.PENDING,
-            'deployment_id': target.id,
-            'deployment_name': target.name,
-            'revision': target.revision,
-            'prompt_id': target.prompt_id,
-            'prompt_version': target.version,
-            'provider': target.provider,
-            'model': target.model,
-            'options': {**target.options, **run_options},
-            'messages': messages,
-            'response_schema': target.response_schema,
-            'user_input': request['user_input'],
-            'trace_id': request['trace_id'],
-            'file_id': request['file_id'],
-            'origin': request['origin'],
-            'api_key_id': actor.id if actor.kind == 'api_key' else None,
-            'user_id': actor.id if actor.kind == 'user' else None,
-            'attempts': 0,
-            'created_at': utcnow(),
-        }
+        target = find_target(connection, ref)
+        run_options = validate_options(core.registry, target.provider, request.options)
+        check_file(connection, core.registry, target, request.file_id)
+        messages = build_messages(target.template, request.user_input, input_schema=target.input_schema)
+        row = _execution_row(execution_id, actor, target, request, options={**target.options, **run_options}, messages=messages)
         connection.execute(sa.insert(EXECUTION), row)
     return execution_view(row)
+
+
+def _execution_row(
+    execution_id: str, actor: Actor, target: sa.Row, request: RunRequest, *, options: dict, messages: list[dict]
+) -> dict[str, Any]:
+    """The pending execution: a snapshot of exactly what will run, and who asked."""
+    return {column.name: None for column in EXECUTION.c} | {
+        'id': execution_id,
+        'status': ExecutionStatus.PENDING,
+        'deployment_id': target.id,
+        'deployment_name': target.name,
+        'revision': target.revision,
+        'prompt_id': target.prompt_id,
+        'prompt_version': target.version,
+        'provider': target.provider,
+        'model': target.model,
+        'options': options,
+        'messages': messages,
+        'response_schema': target.response_schema,
+        'user_input': request.user_input,
+        'trace_id': request.trace_id,
+        'file_id': request.file_id,
+        'origin': request.origin,
+        'api_key_id': actor.id if actor.kind == 'api_key' else None,
+        'user_id': actor.id if actor.kind == 'user' else None,
+        'attempts': 0,
+        'created_at': utcnow(),
+    }
 
 
 def _announce(core: Core, execution: ExecutionView) -> None:
@@ -237,12 +236,12 @@ def list_executions(
         column = Execution.deployment_id if looks_like_uuid(deployment) else Execution.deployment_name
         statement = statement.where(column == deployment)
     if status is not None:
-        _check_choice('status', status, ExecutionStatus)
+        check_choice('status', status, ExecutionStatus)
         statement = statement.where(Execution.status == status)
     if trace_id:
         statement = statement.where(Execution.trace_id == trace_id)
     if origin is not None:
-        _check_choice('origin', origin, Origin)
+        check_choice('origin', origin, Origin)
         statement = statement.where(Execution.origin == origin)
     statement = statement.order_by(Execution.created_at.desc(), Execution.id.desc())
     with core.session() as session:
@@ -251,69 +250,3 @@ def list_executions(
 
 
 _BY_ID = sa.select(EXECUTION).where(EXECUTION.c.id == sa.bindparam('id'))
-
-
-def _run_target(by_id: bool) -> sa.Select:
-    """The deployment (by id or by name) with the prompt version it runs: its own, or else the prompt's latest."""
-    deployment, prompt, version = Deployment.__table__, Prompt.__table__, PromptVersion.__table__
-    runs_version = sa.func.coalesce(deployment.c.prompt_version, prompt.c.latest_version)
-    column = deployment.c.id if by_id else deployment.c.name
-    columns = (
-        deployment.c.id, deployment.c.name, deployment.c.revision, deployment.c.prompt_id, deployment.c.provider,
-        deployment.c.model, deployment.c.options, version.c.version, version.c.template, version.c.input_schema,
-        version.c.response_schema, version.c.accepts_file,
-    )  # fmt: skip
-    return (
-        sa.select(*columns)
-        .select_from(deployment)
-        .outerjoin(prompt, prompt.c.id == deployment.c.prompt_id)
-        .outerjoin(version, (version.c.prompt_id == deployment.c.prompt_id) & (version.c.version == runs_version))
-        .where(column == sa.bindparam('ref'))
-    )
-
-
-_RUN_TARGET = {by_id: _run_target(by_id) for by_id in (False, True)}  # built once: statements are cached by shape
-
-
-def _checked_run(*, user_input: Any, options: Any, trace_id: Any, file_id: Any, origin: Any) -> dict[str, Any]:
-    """The checks of a run's request that need no database."""
-    if not isinstance(user_input, str) or not user_input.strip():
-        raise Invalid('userInput', 'must not be empty')
-    reject_nul(userInput=user_input, traceId=trace_id, fileId=file_id)
-    trace_id = _check_trace_id(trace_id)
-    _check_choice('origin', origin, Origin)
-    if file_id is not None and not isinstance(file_id, str):
-        raise Invalid('fileId', 'must be a file id')
-    return {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
-
-
-def _check_file(connection: sa.Connection, core: Core, target: sa.Row, file_id: str | None) -> None:
-    if file_id is None:
-        if target.accepts_file:
-            raise Invalid('fileId', f'deployment {target.name!r} needs a file: upload one and pass its id')
-        return
-    if not target.accepts_file:
-        raise Invalid('fileId', f'deployment {target.name!r} does not accept a file')
-    files = StoredFile.__table__
-    found = sa.select(files.c.content_type).where(files.c.id == file_id)
-    content_type = connection.execute(found).scalar_one_or_none() if looks_like_uuid(file_id) else None
-    if content_type is None:
-        raise Invalid('fileId', f'no file {file_id!r}')
-    content_type = content_type.split(';')[0].strip().lower()
-    if content_type not in core.registry.file_types(target.provider):
-        raise Invalid('fileId', f'{target.provider} does not accept {content_type} files')
-
-
-def _check_choice(field: str, value: Any, choices: type[StrEnum]) -> None:
-    if value not in set(choices):
-        raise Invalid(field, f'must be one of {", ".join(choices)}')
-
-
-def _check_trace_id(trace_id: Any) -> str | None:
-    if trace_id is None or trace_id == '':
-        return None
-    if not isinstance(trace_id, str):
-        raise Invalid('traceId', 'must be a string')
-    if len(trace_id) > MAX_TRACE_ID:
-        raise Invalid('traceId', f'must be at most {MAX_TRACE_ID} characters')
-    return trace_id

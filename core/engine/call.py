@@ -10,7 +10,7 @@ from core.engine.backoff import Backoff
 from core.engine.queue import Claim, Outcome
 from core.engine.validation import validate_result
 from core.errors import DomainError
-from core.providers.base import ChatRequest, ChatResult, FileInput, OnDelta, ProviderError
+from core.providers.base import ChatRequest, ChatResult, FileInput, OnDelta, ProviderAdapter, ProviderError
 from data.tables import ExecutionStatus
 
 log = logging.getLogger(__name__)
@@ -22,15 +22,28 @@ class LeaseLost(Exception):
     """The execution was cancelled or taken over while we ran it; nothing more may be written."""
 
 
+def find_adapter(core: Core, provider: str) -> ProviderAdapter | DomainError:
+    """The provider's adapter, or the domain error that says why there is none; it reads credentials: not on a loop."""
+    try:
+        return core.registry.adapter(provider)
+    except DomainError as error:
+        return error
+
+
 async def call_provider(
-    core: Core, claim: Claim, *, file: FileInput | None, backoff: Backoff, on_delta: OnDelta, on_retry: OnRetry
+    core: Core,
+    claim: Claim,
+    *,
+    adapter: ProviderAdapter | DomainError,
+    file: FileInput | None,
+    backoff: Backoff,
+    on_delta: OnDelta,
+    on_retry: OnRetry,
 ) -> Outcome:
     """Run the claimed execution's chat to an Outcome; `duration_ms` is the time of the last (successful) call."""
     settings = core.settings
-    try:
-        adapter = core.registry.adapter(claim.provider)
-    except DomainError as error:
-        return Outcome(ExecutionStatus.FAILED, claim.attempts, error=error.message)
+    if isinstance(adapter, DomainError):
+        return Outcome(ExecutionStatus.FAILED, claim.attempts, error=adapter.message)
     timeout = settings.call_timeout_seconds
     request = ChatRequest(
         model=claim.model,
@@ -54,7 +67,7 @@ async def call_provider(
             log.exception('provider call for execution %s raised', claim.id)
             error, retryable, retry_after = f'{claim.provider} call failed: {type(failure).__name__}: {failure}', False, None
         else:
-            return _completed(claim, result, attempts, _elapsed_ms(started))
+            return await _completed(claim, result, attempts, _elapsed_ms(started))
         if not retryable or attempts >= settings.max_attempts:
             suffix = f' (gave up after {attempts} attempts)' if attempts > 1 else ''
             return Outcome(ExecutionStatus.FAILED, attempts, error=error + suffix, duration_ms=_elapsed_ms(started))
@@ -65,8 +78,10 @@ async def call_provider(
         await asyncio.sleep(delay)
 
 
-def _completed(claim: Claim, result: ChatResult, attempts: int, duration_ms: int) -> Outcome:
-    valid, message = validate_result(result.text, claim.response_schema)
+async def _completed(claim: Claim, result: ChatResult, attempts: int, duration_ms: int) -> Outcome:
+    valid, message = None, None
+    if claim.response_schema is not None:  # a JSON-schema validation: on a thread, as the loop must not wait for one
+        valid, message = await asyncio.to_thread(validate_result, result.text, claim.response_schema)
     return Outcome(
         ExecutionStatus.COMPLETED,
         attempts,

@@ -54,7 +54,8 @@ _OUTCOME_FIELDS = tuple(Outcome.__dataclass_fields__)
 def exchange(
     engine: sa.Engine, finished: list[tuple[Claim, Outcome]], wanted: dict[str, int], *, lease_seconds: float
 ) -> tuple[set[str], list[Claim]]:
-    """One transaction for a worker's round: write its finished outcomes, then claim up to `wanted[provider]` more.
+    """One transaction for a worker's round: write its finished outcomes (fenced), then claim up to `wanted[provider]`
+    more pending executions of each provider, oldest first, each provider's in one atomic statement.
 
     Returns the ids whose outcome landed (the others had lost their lease) and the new claims.
     """
@@ -62,18 +63,6 @@ def exchange(
         landed = _finish(connection, finished) if finished else set()
         claims = [c for provider, limit in wanted.items() for c in _claim(connection, provider, limit, lease_seconds)]
     return landed, claims
-
-
-def claim_executions(engine: sa.Engine, *, provider: str, limit: int, lease_seconds: float) -> list[Claim]:
-    """Take up to `limit` pending executions of `provider`, oldest first, in one atomic statement."""
-    with engine.begin() as connection:
-        return _claim(connection, provider, limit, lease_seconds)
-
-
-def finish_executions(engine: sa.Engine, finished: list[tuple[Claim, Outcome]]) -> set[str]:
-    """Write outcomes, fenced; returns the ids whose write landed (the others lost their lease)."""
-    with engine.begin() as connection:
-        return _finish(connection, finished)
 
 
 def _claim(connection: sa.Connection, provider: str, limit: int, lease_seconds: float) -> list[Claim]:

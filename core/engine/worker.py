@@ -2,41 +2,38 @@
 
 Wake-up: a 'created' event on the in-process bus (or, on PostgreSQL, a notification from any process) starts new work
 at once; a slow poll (`poll_seconds`) finds rows the notifications missed and recovers expired leases.
-Each round writes the outcomes that finished since the last one and claims what fits in the free slots, in one
-transaction; a slot frees when its provider call ends, so the next execution never waits for the previous one's write.
-Under load a worker also claims a little ahead: as many executions as its slots will free in the next `AHEAD_SECONDS` at
-the recent rate, so a freed slot starts the next call at once instead of after a database round. An execution claimed
-ahead is `running` in the table that much early (tens of milliseconds); when calls are slow, nothing is claimed ahead.
+Each round writes the outcomes that finished since the last one and claims what fits in the free slots (core.engine.slots
+decides how many), in one transaction; a slot frees when its provider call ends, so the next execution never waits for
+the previous one's write. Every database statement runs on the worker's own database thread, never on its event loop:
+a lock held by another process (SQLite waits up to 30 s for one) must not stop the calls, heartbeats and cancels there.
 """
 
 import asyncio
 import functools
 import logging
 import os
-import signal
 import socket
 import time
-from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 
-from core.app import Core, build_core
+from core.app import Core
 from core.engine import notify, queue
 from core.engine.backoff import Backoff
-from core.engine.call import LeaseLost, call_provider
+from core.engine.call import LeaseLost, call_provider, find_adapter
 from core.engine.queue import Claim, Outcome
+from core.engine.slots import Slots
+from core.errors import DomainError
 from core.events import Event, Subscription
 from core.files import load_file
-from core.providers.base import FileInput
-from core.settings import PROVIDERS, Settings
+from core.providers.base import FileInput, ProviderAdapter
+from core.settings import PROVIDERS
 from data.db import is_sqlite
 from data.tables import ExecutionStatus, new_id
 
-__all__ = ['Timing', 'Worker', 'run_worker']
 log = logging.getLogger(__name__)
 AHEAD_SECONDS = 0.05  # claim ahead what the slots take in this time at the recent rate
-RATE_WINDOW_SECONDS = 1.0  # the recent rate: slots freed in this window
 GATHER_SECONDS = 0.01  # while executions claimed ahead wait, a round waits this long to write and claim more at once
 
 
@@ -69,27 +66,22 @@ class Worker:
         backoff: Backoff | None = None,
         poll_seconds: float = 1.0,
         ahead_seconds: float = AHEAD_SECONDS,
+        grace_seconds: float = 10.0,
         record_timings: bool = False,
     ) -> None:
         self.core = core
         self.name = name or f'{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}'
         self.backoff = backoff or Backoff()
         self.poll_seconds = poll_seconds
-        self.ahead_seconds = ahead_seconds
+        self.grace_seconds = grace_seconds
         self.timings: list[Timing] | None = [] if record_timings else None
+        self._slots = Slots({p: core.settings.concurrency(p) for p in PROVIDERS}, ahead_seconds=ahead_seconds)
         self._runs: dict[str, Run] = {}
-        self._running: Counter[str] = Counter()  # provider calls in flight per provider
-        self._ready: dict[str, deque[Claim]] = {provider: deque() for provider in PROVIDERS}  # claimed ahead
-        self._frees: dict[str, deque[float]] = {provider: deque() for provider in PROVIDERS}  # when slots freed (recent)
-        self._maybe_work: set[str] = set(PROVIDERS)  # providers that may have pending rows
         self._finished: list[tuple[Claim, Outcome, asyncio.Future[bool]]] = []  # outcomes for the next round
+        self._adapters: dict[str, ProviderAdapter | DomainError] = {}  # looked up by the rounds, on the database thread
         self._wake = asyncio.Event()
-        self._stopping = False  # no more claims
         self._closing = False  # the dispatcher ends once the last outcomes are written
-        # SQLite statements take tens of microseconds: run inline (under load a thread hop costs milliseconds,
-        # waiting for the GIL); PostgreSQL ones wait on the network: give them a thread
-        sqlite = is_sqlite(core.db)
-        self._db_thread = None if sqlite else ThreadPoolExecutor(max_workers=1, thread_name_prefix='hypersigil-db')
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix='hypersigil-db')
         self._stack = AsyncExitStack()
         self._dispatcher: asyncio.Task | None = None
         self._helpers: list[asyncio.Task] = []
@@ -97,6 +89,7 @@ class Worker:
     async def start(self) -> None:
         """Recover expired leases, then run until stop()."""
         await asyncio.to_thread(self.core.registry.load_adapters)  # seconds of SDK imports, not on the first run
+        # the worker's own 'running' and 'completed' events arrive here too: the bus filters by kind, not by status
         subscription = await self._stack.enter_async_context(self.core.bus.subscribe(kinds=frozenset({'created', 'status'})))
         await self._recover()
         self._wake.set()  # a first round at once: rows may have waited while no worker ran
@@ -110,15 +103,14 @@ class Worker:
             self._helpers.append(asyncio.create_task(listening, name=f'{self.name} notifications'))
         log.info('worker %s started', self.name)
 
-    async def stop(self, *, grace: float = 10.0) -> None:
-        """Claim nothing more, let runs in flight finish for `grace` seconds, and hand the rest back to the queue."""
-        if self._stopping or self._dispatcher is None:
+    async def stop(self) -> None:
+        """Claim nothing more, let runs in flight finish for `grace_seconds`, and hand the rest back to the queue."""
+        if self._slots.closed or self._dispatcher is None:
             return
-        self._stopping = True
-        await self._hand_back(self._take_ready())  # not started: another worker may have them now
+        await self._hand_back(self._slots.close())  # not started: another worker may have them now
         runs = list(self._runs.values())
         if runs:
-            await asyncio.wait([run.task for run in runs], timeout=grace)
+            await asyncio.wait([run.task for run in runs], timeout=self.grace_seconds)
         unfinished = [run for run in runs if not run.task.done() and not run.finishing]
         for run in unfinished:
             run.task.cancel()
@@ -128,43 +120,41 @@ class Worker:
         self._closing = True  # the dispatcher writes the outcomes still waiting, then ends
         self._wake.set()
         await asyncio.gather(self._dispatcher, return_exceptions=True)
-        await self._hand_back(self._take_ready())  # claimed by a round that was under way
+        await self._hand_back(self._slots.close())  # claimed by a round that was under way
         await asyncio.gather(*(run.task for run in runs), return_exceptions=True)
         for task in self._helpers:
             task.cancel()
         await asyncio.gather(*self._helpers, return_exceptions=True)
         await self._stack.aclose()
-        if self._db_thread is not None:
-            self._db_thread.shutdown(wait=True)
+        await asyncio.to_thread(self._db_thread.shutdown, cancel_futures=True)  # a cancelled heartbeat's statement
         log.info('worker %s stopped', self.name)
 
     async def _hand_back(self, claims: list[Claim]) -> None:
         if not claims:
             return
         try:
-            released = await self._db(queue.release_executions, claims)
+            released = await self._on_db_thread(queue.release_executions, self.core.db, claims)
         except Exception:  # their leases expire instead, and another worker recovers them
             log.exception('worker %s could not hand back %d executions', self.name, len(claims))
             return
         for execution_id in released:
             self._publish(execution_id, ExecutionStatus.PENDING)
 
-    # -- rounds: write what finished, claim what fits --
-
     async def _dispatch(self) -> None:
+        """Rounds, each woken by a finished call, new work or the poll, until stop() has the last outcomes written."""
         last_poll = time.monotonic()
         while not (self._closing and not self._finished):
             with suppress(TimeoutError):
                 async with asyncio.timeout(max(0.0, last_poll + self.poll_seconds - time.monotonic())):
                     await self._wake.wait()
-            if any(self._ready.values()) and not self._closing:
+            if self._slots.any_waiting() and not self._closing:
                 await asyncio.sleep(GATHER_SECONDS)  # busy, and the slots have work: let a round gather more
             self._wake.clear()
             try:
-                if not self._stopping and time.monotonic() - last_poll >= self.poll_seconds:
+                if not self._slots.closed and time.monotonic() - last_poll >= self.poll_seconds:
                     last_poll = time.monotonic()
                     await self._recover()
-                    self._maybe_work.update(PROVIDERS)
+                    self._slots.mark()
                 await self._round()
             except Exception as error:  # a database hiccup must not end the worker: the next round tries again
                 log.exception('worker %s: a round failed', self.name)
@@ -174,54 +164,34 @@ class Worker:
                 await asyncio.sleep(0.5)
 
     async def _round(self) -> None:
+        """Write the outcomes that finished, claim what the slots want, and start what fits."""
         finished, self._finished = self._finished, []
-        wanted = {} if self._stopping else self._wanted()
+        wanted = self._slots.wanted(time.monotonic())
         if not finished and not wanted:
             return
         try:
-            landed, claims = await self._db(
-                queue.exchange, [(c, o) for c, o, _ in finished], wanted, lease_seconds=self.core.settings.lease_seconds
-            )
+            landed, claims = await self._on_db_thread(self._exchange, [(c, o) for c, o, _ in finished], wanted)
         except Exception:
             self._finished[:0] = finished
-            self._maybe_work.update(wanted)
+            for provider in wanted:
+                self._slots.mark(provider)
             raise
         for claim, _, future in finished:
             if not future.done():
                 future.set_result(claim.id in landed)
-        taken = Counter(claim.provider for claim in claims)
-        self._maybe_work.update(provider for provider, limit in wanted.items() if taken[provider] == limit)
-        for claim in claims:
-            if self._stopping or self._running[claim.provider] >= self.core.settings.concurrency(claim.provider):
-                self._ready[claim.provider].append(claim)
-            else:
-                self._start(claim)
+        for claim in self._slots.claimed(wanted, claims):
+            self._start(claim)
 
-    def _wanted(self) -> dict[str, int]:
-        """Free slots (plus what to claim ahead) of the providers that may have work; they are marked as not (the
-        claim tells, and an event arriving meanwhile marks them again)."""
-        wanted = {}
-        for provider in PROVIDERS:
-            limit = self.core.settings.concurrency(provider)
-            free = limit - self._running[provider] - len(self._ready[provider]) + self._ahead(provider, limit)
-            if provider in self._maybe_work and free > 0:
-                wanted[provider] = free
-                self._maybe_work.discard(provider)
-        return wanted
-
-    def _ahead(self, provider: str, limit: int) -> int:
-        """How many slots of `provider` will free within `ahead_seconds`, at the rate of the last RATE_WINDOW_SECONDS."""
-        frees = self._frees[provider]
-        horizon = time.monotonic() - RATE_WINDOW_SECONDS
-        while frees and frees[0] < horizon:
-            frees.popleft()
-        return min(limit, int(len(frees) / RATE_WINDOW_SECONDS * self.ahead_seconds))
-
-    def _take_ready(self) -> list[Claim]:
-        claims = [claim for ready in self._ready.values() for claim in ready]
-        for ready in self._ready.values():
-            ready.clear()
-        return claims
+    def _exchange(self, finished: list[tuple[Claim, Outcome]], wanted: dict[str, int]) -> tuple[set[str], list[Claim]]:
+        """A round's database work, on the database thread: the transaction, then the adapters of the providers claimed
+        (looking one up reads its credentials from the database every few seconds)."""
+        landed, claims = queue.exchange(self.core.db, finished, wanted, lease_seconds=self.core.settings.lease_seconds)
+        for provider in {claim.provider for claim in claims}:
+            try:
+                self._adapters[provider] = find_adapter(self.core, provider)
+            except Exception:  # the claims are taken: keep the adapter we have (if none, their runs fail and are retried)
+                log.exception('worker %s could not look up the %s adapter', self.name, provider)
+        return landed, claims
 
     async def _record(self, claim: Claim, outcome: Outcome) -> bool:
         """Hand the outcome to the next round; True once written, False when the lease was no longer ours."""
@@ -237,25 +207,22 @@ class Worker:
         self._finished = []
 
     async def _recover(self) -> None:
-        recovered = await self._db(queue.requeue_expired, max_attempts=self.core.settings.max_attempts)
+        recovered = await self._on_db_thread(queue.requeue_expired, self.core.db, max_attempts=self.core.settings.max_attempts)
         for execution_id, status in recovered.items():
             log.warning('execution %s lost its lease; now %s', execution_id, status)
             self._publish(execution_id, status)
-
-    # -- running --
 
     def _start(self, claim: Claim) -> None:
         log.debug('worker %s claimed %s (attempt %d)', self.name, claim.id, claim.attempts)
         run = Run(claim, Timing(claim.id, claimed=time.perf_counter()))
         self._runs[claim.id] = run
-        self._running[claim.provider] += 1
         run.task = asyncio.create_task(self._run(run), name=f'execution {claim.id}')
         self._publish(claim.id, ExecutionStatus.RUNNING, attempts=claim.attempts)
 
     async def _run(self, run: Run) -> None:
         claim, timing = run.claim, run.timing
         try:
-            outcome = await self._outcome(claim, timing)
+            outcome = await self._call_provider(claim, timing)
             run.finishing = True
             self._free_slot(run)  # the next execution need not wait for this outcome's write
             if await self._record(claim, outcome):
@@ -274,28 +241,32 @@ class Worker:
                 self.timings.append(timing)
 
     def _free_slot(self, run: Run) -> None:
-        if run.holds_slot:
-            run.holds_slot = False
-            provider = run.claim.provider
-            self._running[provider] -= 1
-            self._frees[provider].append(time.monotonic())
-            if self._ready[provider] and not self._stopping:
-                self._start(self._ready[provider].popleft())  # claimed ahead for this moment
-            if provider in self._maybe_work:
-                self._wake.set()
+        if not run.holds_slot:
+            return
+        run.holds_slot = False
+        provider = run.claim.provider
+        following = self._slots.free(provider, time.monotonic())
+        if following is not None:
+            self._start(following)  # claimed ahead for this moment
+        if self._slots.may_have_work(provider):
+            self._wake.set()
 
-    async def _outcome(self, claim: Claim, timing: Timing) -> Outcome:
+    async def _call_provider(self, claim: Claim, timing: Timing) -> Outcome:
         file = None
         if claim.file_id:
-            found = await asyncio.to_thread(load_file, self.core, claim.file_id)  # up to megabytes: off the loop
+            found = await asyncio.to_thread(load_file, self.core, claim.file_id)  # up to megabytes: not on the round's thread
             if found is None:
                 return Outcome(ExecutionStatus.FAILED, claim.attempts, error='the file this execution was given has been deleted')
             view, data = found
             file = FileInput(filename=view.filename, content_type=view.content_type, data=data)
+        adapter = self._adapters.get(claim.provider)
+        if adapter is None:
+            raise RuntimeError(f'no {claim.provider} adapter: looking it up failed')
         timing.call_started = time.perf_counter()
         outcome = await call_provider(
             self.core,
             claim,
+            adapter=adapter,
             file=file,
             backoff=self.backoff,
             on_delta=lambda text: self.core.bus.publish(Event('delta', claim.id, {'text': text})),
@@ -305,13 +276,11 @@ class Worker:
         return outcome
 
     async def _retrying(self, claim: Claim, attempts: int, error: str) -> bool:
-        if not await self._db(queue.record_retry, claim, attempts=attempts, error=error):
+        if not await self._on_db_thread(queue.record_retry, self.core.db, claim, attempts=attempts, error=error):
             return False
         # 'retrying' tells listeners that the deltas streamed so far were from an attempt that failed
         self._publish(claim.id, ExecutionStatus.RUNNING, attempts=attempts, error=error, retrying=True)
         return True
-
-    # -- staying in touch --
 
     async def _listen(self, subscription: Subscription) -> None:
         async for event in subscription:
@@ -325,12 +294,13 @@ class Worker:
         interval = self.core.settings.lease_seconds / 3
         while True:
             await asyncio.sleep(interval)
-            claims = [run.claim for run in self._runs.values()] + [c for ready in self._ready.values() for c in ready]
+            claims = [run.claim for run in self._runs.values()] + self._slots.waiting()
             if not claims:
                 continue
             try:
                 tokens = {claim.lease_token for claim in claims}
-                held = await self._db(queue.renew_leases, tokens, lease_seconds=self.core.settings.lease_seconds)
+                lease_seconds = self.core.settings.lease_seconds
+                held = await self._on_db_thread(queue.renew_leases, self.core.db, tokens, lease_seconds=lease_seconds)
             except Exception:
                 log.exception('worker %s could not renew its leases', self.name)
                 continue
@@ -338,61 +308,22 @@ class Worker:
                 self._abandon(execution_id)
 
     def _created(self, provider: str | None) -> None:
-        self._maybe_work.update([provider] if provider in PROVIDERS else PROVIDERS)
+        self._slots.mark(provider)
         self._wake.set()
 
     def _abandon(self, execution_id: str) -> None:
-        for ready in self._ready.values():
-            for claim in ready:
-                if claim.id == execution_id:
-                    ready.remove(claim)  # not started: dropping it is all there is to do
-                    return
+        if self._slots.drop(execution_id):
+            return  # not started: dropping it is all there is to do
         run = self._runs.get(execution_id)
         if run is not None and not run.finishing and run.task is not None:
             log.info('worker %s stops execution %s: cancelled or taken over', self.name, execution_id)
             run.task.cancel()
 
-    # -- helpers --
-
-    async def _db(self, function, *args, **kwargs):
-        """Run a short database function: inline on SQLite, on the worker's database thread otherwise."""
-        if self._db_thread is None:
-            return function(self.core.db, *args, **kwargs)
-        call = functools.partial(function, self.core.db, *args, **kwargs)
+    async def _on_db_thread(self, function, /, *args, **kwargs):
+        """Run database work on the worker's one database thread (in order, one statement at a time), off its loop."""
+        call = functools.partial(function, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, call)
 
     def _publish(self, execution_id: str, status: str, **data) -> None:
         data = {key: value for key, value in data.items() if value is not None}
         self.core.bus.publish(Event('status', execution_id, {'status': status, **data}))
-
-
-def run_worker(settings: Settings) -> None:
-    """`python main.py worker`: run a worker until SIGTERM or Ctrl-C, then stop gracefully."""
-    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
-    core = build_core(settings)
-    try:
-        with event_loop_runner() as runner:
-            runner.run(_serve(core))
-    finally:
-        core.db.dispose()
-
-
-def event_loop_runner() -> asyncio.Runner:
-    """uvloop when installed (as uvicorn picks for the web process): the SDKs' streaming costs less CPU on it."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.Runner()
-    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
-
-
-async def _serve(core: Core) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    worker = Worker(core)
-    await worker.start()
-    await stop.wait()
-    await worker.stop()
-    await core.registry.aclose()

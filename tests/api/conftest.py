@@ -56,10 +56,10 @@ def admin(make_key: Callable[..., str]) -> dict[str, str]:
 @pytest.fixture
 async def worker(core: Core) -> AsyncIterator[Worker]:
     """The real execution worker, running in the test's event loop."""
-    worker = Worker(core, name='api-tests')
+    worker = Worker(core, name='api-tests', grace_seconds=1.0)
     await worker.start()
     yield worker
-    await worker.stop(grace=1.0)
+    await worker.stop()
 
 
 async def create_prompt(client: httpx.AsyncClient, headers: dict, **fields) -> dict:

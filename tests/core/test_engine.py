@@ -286,10 +286,10 @@ async def test_runs_whose_worker_died_are_recovered_when_a_worker_starts(core, f
 async def test_stopping_hands_unfinished_runs_back_to_the_queue(core, fake_llm, start_worker):
     deployment = await deploy(core)
     fake_llm.hang(30)
-    worker = await start_worker()
+    worker = await start_worker(grace_seconds=0.1)
     execution = await run(core, deployment)
     await fake_llm.wait_for_chats(1)
-    await worker.stop(grace=0.1)
+    await worker.stop()
     handed_back = queue_row(core, execution.id)
     assert (handed_back.status, handed_back.attempts, handed_back.lease_token) == ('pending', 0, None)
     fake_llm.release()

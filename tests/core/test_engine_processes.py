@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import uvloop
 from sqlmodel import Session, select
 
+from core.engine.process import event_loop_runner
 from core.permissions import Actor
 from core.vocabulary import FINISHED
 from data.tables import Execution, utcnow
@@ -35,10 +37,14 @@ class WorkerProcess:
         os.kill(self.pid, signum)
 
     def claims(self) -> list[str]:
-        return CLAIMED.findall(self.log.read_text())
+        return CLAIMED.findall(self.output())
 
     def lines_about(self, execution_id: str) -> list[str]:
-        return [line for line in self.log.read_text().splitlines() if execution_id in line]
+        return [line for line in self.output().splitlines() if execution_id in line]
+
+    def output(self) -> str:
+        """What it logged so far (nothing before the forked child has opened its log)."""
+        return self.log.read_text() if self.log.exists() else ''
 
 
 @pytest.fixture(scope='session')
@@ -146,3 +152,9 @@ async def test_two_workers_draining_one_queue_never_claim_the_same_execution(cor
     assert sorted(first + second) == sorted(ids)  # and neither claimed anything twice
     assert {(r.status, r.attempts) for r in statuses(core).values()} == {('completed', 1)}
     assert len(fake_llm.chat_requests()) == len(ids)
+
+
+def test_a_worker_process_runs_its_loop_on_uvloop():
+    """uvicorn[standard] installs uvloop; the SDKs' streaming costs less CPU on it."""
+    with event_loop_runner() as runner:
+        assert isinstance(runner.get_loop(), uvloop.Loop)

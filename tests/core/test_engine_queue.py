@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from core.engine import queue
-from core.engine.queue import EXECUTION, Outcome
+from core.engine.queue import EXECUTION, Claim, Outcome
 from data.tables import Execution, utcnow
 
 
@@ -30,6 +30,16 @@ def add_executions(engine: sa.Engine, count: int, *, provider: str = 'openai') -
         return [row.id for row in rows]
 
 
+def claim_pending(engine: sa.Engine, provider: str, limit: int, lease_seconds: float) -> list[Claim]:
+    """A round that only claims."""
+    return queue.exchange(engine, [], {provider: limit}, lease_seconds=lease_seconds)[1]
+
+
+def write_outcomes(engine: sa.Engine, finished: list[tuple[Claim, Outcome]]) -> set[str]:
+    """A round that only writes outcomes."""
+    return queue.exchange(engine, finished, {}, lease_seconds=30)[0]
+
+
 def load(engine: sa.Engine, execution_id: str) -> Execution:
     with Session(engine) as session:
         return session.get(Execution, execution_id)
@@ -45,7 +55,7 @@ def expire_leases(engine: sa.Engine) -> None:
 def test_a_claim_takes_the_oldest_pending_executions_under_a_lease(engine):
     ids = add_executions(engine, 5)
     before = utcnow()
-    claims = queue.claim_executions(engine, provider='openai', limit=3, lease_seconds=30)
+    claims = claim_pending(engine, 'openai', 3, lease_seconds=30)
     assert sorted(c.id for c in claims) == sorted(ids[:3])
     assert {c.attempts for c in claims} == {1}
     row = load(engine, ids[0])
@@ -59,8 +69,8 @@ def test_a_claim_takes_the_oldest_pending_executions_under_a_lease(engine):
 
 def test_a_claim_only_takes_its_own_provider(engine):
     add_executions(engine, 2, provider='anthropic')
-    assert queue.claim_executions(engine, provider='openai', limit=5, lease_seconds=30) == []
-    assert len(queue.claim_executions(engine, provider='anthropic', limit=5, lease_seconds=30)) == 2
+    assert claim_pending(engine, 'openai', 5, lease_seconds=30) == []
+    assert len(claim_pending(engine, 'anthropic', 5, lease_seconds=30)) == 2
 
 
 def test_concurrent_claims_never_take_the_same_execution(engine):
@@ -68,7 +78,7 @@ def test_concurrent_claims_never_take_the_same_execution(engine):
     claimed: list[list[str]] = [[] for _ in range(6)]
 
     def drain(mine: list[str]) -> None:
-        while batch := queue.claim_executions(engine, provider='openai', limit=4, lease_seconds=30):
+        while batch := claim_pending(engine, 'openai', 4, lease_seconds=30):
             mine.extend(c.id for c in batch)
 
     threads = [threading.Thread(target=drain, args=(mine,)) for mine in claimed]
@@ -82,34 +92,34 @@ def test_concurrent_claims_never_take_the_same_execution(engine):
 
 def test_an_outcome_lands_only_while_the_lease_is_held(engine):
     [execution_id] = add_executions(engine, 1)
-    [first] = queue.claim_executions(engine, provider='openai', limit=1, lease_seconds=30)
+    [first] = claim_pending(engine, 'openai', 1, lease_seconds=30)
     expire_leases(engine)
     assert queue.requeue_expired(engine, max_attempts=4) == {execution_id: 'pending'}
-    [second] = queue.claim_executions(engine, provider='openai', limit=1, lease_seconds=30)
+    [second] = claim_pending(engine, 'openai', 1, lease_seconds=30)
     assert second.lease_token != first.lease_token and second.attempts == 2
 
     late = Outcome('completed', 1, result='from the worker that lost its lease')
-    assert queue.finish_executions(engine, [(first, late)]) == set()
-    assert queue.finish_executions(engine, [(second, Outcome('completed', 2, result='ok'))]) == {execution_id}
+    assert write_outcomes(engine, [(first, late)]) == set()
+    assert write_outcomes(engine, [(second, Outcome('completed', 2, result='ok'))]) == {execution_id}
     row = load(engine, execution_id)
     assert (row.status, row.result, row.attempts, row.lease_token) == ('completed', 'ok', 2, None)
     assert row.completed_at is not None
-    assert queue.finish_executions(engine, [(second, Outcome('failed', 2, error='again'))]) == set()
+    assert write_outcomes(engine, [(second, Outcome('failed', 2, error='again'))]) == set()
 
 
 def test_a_batch_of_outcomes_reports_which_landed(engine):
     ids = add_executions(engine, 3)
-    claims = queue.claim_executions(engine, provider='openai', limit=3, lease_seconds=30)
+    claims = claim_pending(engine, 'openai', 3, lease_seconds=30)
     with engine.begin() as connection:  # as cancel does
         connection.execute(sa.update(EXECUTION).where(EXECUTION.c.id == ids[1]).values(status='cancelled', lease_token=None))
-    landed = queue.finish_executions(engine, [(c, Outcome('completed', 1, result='ok')) for c in claims])
+    landed = write_outcomes(engine, [(c, Outcome('completed', 1, result='ok')) for c in claims])
     assert landed == {ids[0], ids[2]}
     assert [load(engine, i).status for i in ids] == ['completed', 'cancelled', 'completed']
 
 
 def test_a_round_writes_outcomes_and_takes_new_claims_together(engine):
     ids = add_executions(engine, 3)
-    [first] = queue.claim_executions(engine, provider='openai', limit=1, lease_seconds=30)
+    [first] = claim_pending(engine, 'openai', 1, lease_seconds=30)
     landed, claims = queue.exchange(engine, [(first, Outcome('completed', 1, result='ok'))], {'openai': 5}, lease_seconds=30)
     assert landed == {ids[0]}
     assert sorted(c.id for c in claims) == sorted(ids[1:])
@@ -120,7 +130,7 @@ def test_expired_leases_without_attempts_left_fail(engine):
     [execution_id] = add_executions(engine, 1)
     with engine.begin() as connection:
         connection.execute(sa.update(EXECUTION).values(attempts=3))
-    queue.claim_executions(engine, provider='openai', limit=1, lease_seconds=30)
+    claim_pending(engine, 'openai', 1, lease_seconds=30)
     expire_leases(engine)
     assert queue.requeue_expired(engine, max_attempts=4) == {execution_id: 'failed'}
     row = load(engine, execution_id)
@@ -130,13 +140,13 @@ def test_expired_leases_without_attempts_left_fail(engine):
 
 def test_live_leases_are_not_recovered(engine):
     add_executions(engine, 1)
-    queue.claim_executions(engine, provider='openai', limit=1, lease_seconds=30)
+    claim_pending(engine, 'openai', 1, lease_seconds=30)
     assert queue.requeue_expired(engine, max_attempts=4) == {}
 
 
 def test_renewing_extends_held_leases_and_reports_lost_ones(engine):
     ids = add_executions(engine, 2)
-    claims = queue.claim_executions(engine, provider='openai', limit=2, lease_seconds=1)
+    claims = claim_pending(engine, 'openai', 2, lease_seconds=1)
     first_expiry = load(engine, ids[0]).lease_expires_at
     with engine.begin() as connection:  # as cancel does: the row is no longer anyone's
         connection.execute(sa.update(EXECUTION).where(EXECUTION.c.id == ids[1]).values(status='cancelled', lease_token=None))
@@ -148,7 +158,7 @@ def test_renewing_extends_held_leases_and_reports_lost_ones(engine):
 
 def test_retry_bookkeeping_is_fenced(engine):
     [execution_id] = add_executions(engine, 1)
-    [claim] = queue.claim_executions(engine, provider='openai', limit=1, lease_seconds=30)
+    [claim] = claim_pending(engine, 'openai', 1, lease_seconds=30)
     assert queue.record_retry(engine, claim, attempts=2, error='rate limited')
     row = load(engine, execution_id)
     assert (row.attempts, row.error) == (2, 'rate limited')
@@ -159,9 +169,9 @@ def test_retry_bookkeeping_is_fenced(engine):
 
 def test_released_executions_go_back_to_the_queue_without_counting_the_interrupted_attempt(engine):
     [execution_id] = add_executions(engine, 1)
-    [claim] = queue.claim_executions(engine, provider='openai', limit=1, lease_seconds=30)
+    [claim] = claim_pending(engine, 'openai', 1, lease_seconds=30)
     assert queue.release_executions(engine, [claim]) == {execution_id}
     row = load(engine, execution_id)
     assert (row.status, row.attempts, row.lease_token) == ('pending', 0, None)
-    [again] = queue.claim_executions(engine, provider='openai', limit=1, lease_seconds=30)
+    [again] = claim_pending(engine, 'openai', 1, lease_seconds=30)
     assert again.id == execution_id

@@ -1,101 +1,145 @@
-"""Slots: at most C provider calls at once, and, under load, a few executions claimed ahead of the free slots."""
+"""The slot bookkeeping alone: no clock, database or event loop, so the whole file runs in milliseconds."""
 
-import asyncio
-
-import sqlalchemy as sa
-
-from core.engine.cancel import cancel_execution
-from core.engine.queue import EXECUTION
-from core.executions import get_execution
-from tests.core.engine_helpers import SYSTEM, deploy, finished, queue_row, run
+from core.engine.queue import Claim
+from core.engine.slots import RATE_WINDOW_SECONDS, Slots
 
 
-async def test_each_provider_runs_at_most_its_concurrency_at_once(core, fake_llm, start_worker):
-    deployment = await deploy(core)
-    fake_llm.latency = 0.2
-    await start_worker(provider_concurrency={'openai': 2})
-    executions = [await run(core, deployment, f'question {i}') for i in range(6)]
-    assert {(await finished(core, e)).status for e in executions} == {'completed'}
-    assert most_calls_at_once(fake_llm, latency=0.2) == 2
+def claims(provider: str, count: int, *, start: int = 0) -> list[Claim]:
+    return [
+        Claim(
+            id=f'{provider}-{i}',
+            provider=provider,
+            model='m',
+            messages=[],
+            options={},
+            response_schema=None,
+            file_id=None,
+            attempts=1,
+            lease_token='t',
+        )
+        for i in range(start, start + count)
+    ]
 
 
-def most_calls_at_once(fake_llm, *, latency: float) -> int:
-    """Each call lasts at least the latency: three arrivals within one latency would be three calls at once."""
-    arrivals = [call.at for call in fake_llm.chat_requests()]
-    return max(sum(1 for other in arrivals if at - latency < other <= at) for at in arrivals)
+def busy(slots: Slots, provider: str, *, at: float = 0.0) -> list[Claim]:
+    """Fill every slot of `provider` (a first round); returns the claims started."""
+    wanted = slots.wanted(at)
+    return slots.claimed(wanted, claims(provider, wanted[provider]))
 
 
-async def most_running_while(core, busy) -> int:
-    """The most rows `running` at once in the table, sampled until `busy()` turns false."""
-    most = 0
-    count = sa.select(sa.func.count()).where(EXECUTION.c.status == 'running')
-    while busy():
-        with core.db.connect() as connection:
-            most = max(most, connection.execute(count).scalar_one())
-        await asyncio.sleep(0.005)
-    return most
+def turn_over(slots: Slots, provider: str, count: int, *, since: float, every: float) -> None:
+    """`count` calls end, `every` seconds apart from `since`, and a new claim takes each freed slot at once."""
+    for i in range(count):
+        slots.free(provider, since + i * every)
+        slots.claimed({provider: 1}, claims(provider, 1, start=1000 + i))
 
 
-async def test_under_load_a_worker_claims_a_little_ahead_but_calls_at_most_its_concurrency(core, fake_llm, start_worker):
-    deployment = await deploy(core)
-    fake_llm.latency = 0.02
-    executions = [await run(core, deployment, f'question {i}') for i in range(80)]
-    await start_worker(provider_concurrency={'openai': 2})
-    last = executions[-3:]
-    most_running = await most_running_while(
-        core, lambda: any(get_execution(core, SYSTEM, e.id).status in ('pending', 'running') for e in last)
-    )
-    assert {(await finished(core, e)).status for e in executions} == {'completed'}
-    assert 2 < most_running <= 4  # at most one more per slot is claimed ahead
-    assert most_calls_at_once(fake_llm, latency=0.02) == 2
-    assert len(fake_llm.chat_requests()) == 80  # each ran once
+def test_a_first_round_wants_every_slot_of_every_provider():
+    slots = Slots({'openai': 3, 'ollama': 1}, ahead_seconds=0.05)
+    assert slots.wanted(0.0) == {'openai': 3, 'ollama': 1}
 
 
-async def test_slow_calls_are_not_claimed_ahead(core, fake_llm, start_worker):
-    deployment = await deploy(core)
-    fake_llm.latency = 0.15
-    executions = [await run(core, deployment, f'question {i}') for i in range(4)]
-    await start_worker(provider_concurrency={'openai': 1})
-    last = executions[-1]
-    assert await most_running_while(core, lambda: get_execution(core, SYSTEM, last.id).status != 'completed') == 1
+def test_claims_start_up_to_each_providers_limit_and_the_rest_wait():
+    slots = Slots({'openai': 2, 'ollama': 1}, ahead_seconds=0.05)
+    started = slots.claimed({'openai': 3, 'ollama': 2}, claims('openai', 3) + claims('ollama', 2))
+    assert [c.id for c in started] == ['openai-0', 'openai-1', 'ollama-0']
+    assert [c.id for c in slots.waiting()] == ['openai-2', 'ollama-1']
+    assert slots.running == {'openai': 2, 'ollama': 1}
 
 
-async def slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker):
-    """A worker with one slot, a call hanging in it, and the next execution claimed ahead (a third still pending)."""
-    deployment = await deploy(core)
-    worker = await start_worker(ahead_seconds=5.0, provider_concurrency={'openai': 1})  # one recent free is enough
-    await finished(core, await run(core, deployment, 'warm up'))
-    fake_llm.hang(30)
-    hanging = await run(core, deployment, 'hangs')
-    await fake_llm.wait_for_chats(2)
-    ahead, pending = [await run(core, deployment, f'queued {i}') for i in range(2)]
-    for _ in range(100):
-        if get_execution(core, SYSTEM, ahead.id).status == 'running':
-            break
-        await asyncio.sleep(0.01)
-    assert [get_execution(core, SYSTEM, e.id).status for e in (hanging, ahead, pending)] == ['running', 'running', 'pending']
-    assert len(fake_llm.chat_requests()) == 2  # claimed ahead is not called yet
-    return worker, hanging, ahead, pending
+def test_a_provider_is_asked_for_work_again_only_when_marked_or_when_its_claim_came_back_full():
+    slots = Slots({'openai': 4, 'anthropic': 4}, ahead_seconds=0.05)
+    wanted = slots.wanted(0.0)
+    slots.claimed(wanted, claims('openai', 4) + claims('anthropic', 1))  # openai's batch was full: maybe more
+    assert (slots.may_have_work('openai'), slots.may_have_work('anthropic')) == (True, False)
+    assert slots.wanted(0.1) == {}  # openai has no free slot; anthropic has, but nothing was pending
+    slots.mark('anthropic')
+    assert slots.wanted(0.2) == {'anthropic': 3}
+    assert slots.wanted(0.3) == {}  # asked once: not again until marked
 
 
-async def test_an_execution_claimed_ahead_starts_when_the_slot_frees(core, fake_llm, start_worker):
-    _, hanging, ahead, pending = await slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker)
-    fake_llm.release()
-    assert [(await finished(core, e)).status for e in (hanging, ahead, pending)] == ['completed'] * 3
-    assert [call.body['messages'][-1]['content'] for call in fake_llm.chat_requests()][1:] == ['hangs', 'queued 0', 'queued 1']
+def test_marking_an_unknown_provider_or_none_marks_them_all():
+    slots = Slots({'openai': 1, 'ollama': 1}, ahead_seconds=0.05)
+    slots.claimed(slots.wanted(0.0), [])
+    slots.mark('nobody-we-know')
+    assert slots.wanted(0.1) == {'openai': 1, 'ollama': 1}
+    slots.mark()
+    assert slots.wanted(0.2) == {'openai': 1, 'ollama': 1}
 
 
-async def test_cancelling_an_execution_claimed_ahead_means_it_never_runs(core, fake_llm, start_worker):
-    _, hanging, ahead, pending = await slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker)
-    cancel_execution(core, SYSTEM, ahead.id)
-    fake_llm.release()
-    assert [(await finished(core, e)).status for e in (hanging, ahead, pending)] == ['completed', 'cancelled', 'completed']
-    assert 'queued 0' not in [call.body['messages'][-1]['content'] for call in fake_llm.chat_requests()]
+def test_a_freed_slot_with_nothing_claimed_ahead_stays_free():
+    slots = Slots({'openai': 2}, ahead_seconds=0.05)
+    busy(slots, 'openai')
+    assert slots.free('openai', 1.0) is None
+    assert slots.running['openai'] == 1
 
 
-async def test_stopping_hands_back_what_was_claimed_ahead(core, fake_llm, start_worker):
-    worker, hanging, ahead, pending = await slot_busy_with_one_claimed_ahead(core, fake_llm, start_worker)
-    await worker.stop(grace=0.1)
-    for execution in (hanging, ahead, pending):
-        handed_back = queue_row(core, execution.id)
-        assert (handed_back.status, handed_back.attempts, handed_back.lease_token) == ('pending', 0, None)
+def test_a_freed_slot_starts_the_execution_claimed_ahead_for_it():
+    slots = Slots({'openai': 1}, ahead_seconds=0.05)
+    slots.claimed({'openai': 3}, claims('openai', 3))
+    assert slots.free('openai', 1.0).id == 'openai-1'
+    assert slots.running['openai'] == 1
+    assert [c.id for c in slots.waiting()] == ['openai-2']
+
+
+def test_nothing_is_claimed_ahead_without_a_recent_rate():
+    slots = Slots({'openai': 2}, ahead_seconds=0.05)
+    busy(slots, 'openai')
+    slots.mark('openai')
+    assert slots.wanted(0.0) == {}  # both slots busy, no slot has freed yet
+
+
+def test_claim_ahead_grows_with_the_rate_of_frees_and_stops_at_the_limit():
+    slots = Slots({'openai': 10}, ahead_seconds=0.05)
+    busy(slots, 'openai')
+    turn_over(slots, 'openai', 100, since=0.5, every=0.005)  # 100 frees in the last second: 5 within the next 50 ms
+    slots.mark('openai')
+    assert slots.wanted(1.0) == {'openai': 5}
+    fast = Slots({'openai': 4}, ahead_seconds=1.0)
+    busy(fast, 'openai')
+    turn_over(fast, 'openai', 100, since=0.5, every=0.005)
+    fast.mark('openai')
+    assert fast.wanted(1.0) == {'openai': 4}  # never more ahead than the limit
+
+
+def test_frees_older_than_the_window_no_longer_count():
+    slots = Slots({'openai': 10}, ahead_seconds=0.05)
+    busy(slots, 'openai')
+    turn_over(slots, 'openai', 100, since=0.0, every=0.005)
+    slots.mark('openai')
+    assert slots.wanted(0.5 + RATE_WINDOW_SECONDS + 0.01) == {}
+
+
+def test_executions_claimed_ahead_count_against_what_is_claimed_next():
+    slots = Slots({'openai': 2}, ahead_seconds=0.05)
+    busy(slots, 'openai')
+    turn_over(slots, 'openai', 40, since=0.1, every=0.02)  # 40 frees a second: 2 within the next 50 ms
+    slots.mark('openai')
+    wanted = slots.wanted(0.9)
+    assert wanted == {'openai': 2}
+    slots.claimed(wanted, claims('openai', 1, start=10))  # one came back: no more pending
+    slots.mark('openai')
+    assert slots.wanted(0.9) == {'openai': 1}  # one of the two ahead is already waiting
+
+
+def test_dropping_an_execution_claimed_ahead_means_it_never_starts():
+    slots = Slots({'openai': 1}, ahead_seconds=0.05)
+    slots.claimed({'openai': 3}, claims('openai', 3))
+    assert slots.drop('openai-1')
+    assert not slots.drop('openai-0')  # started: not the slots' to drop
+    assert not slots.drop('openai-1')
+    assert slots.free('openai', 1.0).id == 'openai-2'
+    assert slots.free('openai', 1.1) is None
+
+
+def test_closing_takes_back_everything_claimed_ahead_and_starts_nothing_more():
+    slots = Slots({'openai': 1, 'ollama': 1}, ahead_seconds=0.05)
+    slots.claimed({'openai': 2, 'ollama': 2}, claims('openai', 2) + claims('ollama', 2))
+    assert sorted(c.id for c in slots.close()) == ['ollama-1', 'openai-1']
+    assert slots.waiting() == []
+    slots.mark()
+    assert slots.wanted(1.0) == {}
+    late = slots.claimed({'openai': 1}, claims('openai', 1, start=5))  # a round that was under way when closing
+    assert late == [] and slots.free('openai', 1.0) is None
+    assert [c.id for c in slots.close()] == ['openai-5']
+    assert slots.running == {'openai': 0, 'ollama': 1}

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 
-from core.engine.worker import run_worker
+from core.engine.process import run_worker
 from core.settings import Settings
 
 
