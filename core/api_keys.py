@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from core.app import Core
-from core.errors import DatabaseBusy, Invalid, NotFound, Unauthorized
+from core.errors import Conflict, DatabaseBusy, Invalid, NotFound, Unauthorized
 from core.permissions import SCOPES, Actor
+from core.rate_limits import checked_limit
+from core.refs import looks_like_uuid
 from core.text import reject_nul
 from data.tables import ApiKey, utcnow
 
@@ -31,6 +33,8 @@ class ApiKeyView:
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+    requests_per_minute: int | None  # runs it may start a minute (None: no limit)
+    concurrent_runs: int | None  # runs it may have pending or running at once (None: no limit)
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,24 @@ class CreatedApiKey:
     token: str  # shown once; only its HMAC is stored
 
 
-def create_api_key(core: Core, actor: Actor, *, name: str, scopes: list[str], expires_days: int | None = None) -> CreatedApiKey:
+def create_api_key(
+    core: Core,
+    actor: Actor,
+    *,
+    name: str,
+    scopes: list[str],
+    expires_days: int | None = None,
+    requests_per_minute: int | None = None,
+    concurrent_runs: int | None = None,
+) -> CreatedApiKey:
     """A new key; the returned token is the only time the secret exists outside the caller's hands."""
     actor.require('admin')
     name = _valid_name(name)
     scopes = _valid_scopes(scopes)
-    if expires_days is not None and not (isinstance(expires_days, int) and 1 <= expires_days <= 3650):
+    if expires_days is not None and (type(expires_days) is not int or not 1 <= expires_days <= 3650):  # a bool is no number
         raise Invalid('expiresDays', 'must be a whole number of days from 1 to 3650')
+    requests_per_minute = checked_limit('requestsPerMinute', requests_per_minute)
+    concurrent_runs = checked_limit('concurrentRuns', concurrent_runs)
     now = utcnow()
     random_part = secrets.token_urlsafe(32)  # 32 bytes = 256 bits
     token = TOKEN_PREFIX + random_part
@@ -58,10 +73,30 @@ def create_api_key(core: Core, actor: Actor, *, name: str, scopes: list[str], ex
         created_by_user_id=actor.id if actor.kind == 'user' else None,
         created_at=now,
         expires_at=now + timedelta(days=expires_days) if expires_days else None,
+        requests_per_minute=requests_per_minute,
+        concurrent_runs=concurrent_runs,
     )
     with core.session() as session:
         session.add(row)
     return CreatedApiKey(key=_view(row), token=token)
+
+
+def update_api_key(core: Core, actor: Actor, key_id: str, *, changes: dict[str, int | None]) -> ApiKeyView:
+    """Change a key's rate limits (`requests_per_minute`, `concurrent_runs`; None lifts one); its next run obeys them."""
+    actor.require('admin')
+    checked = {}
+    for field, value in changes.items():
+        if field not in _LIMIT_FIELDS:
+            raise Invalid(field, 'only requestsPerMinute and concurrentRuns can change; make a new key for the rest')
+        checked[field] = checked_limit(_LIMIT_FIELDS[field], value)
+    with core.session() as session:
+        row = _find(session, key_id)
+        if row.revoked_at is not None:
+            raise Conflict('this API key has been revoked; its limits no longer matter')
+        for field, value in checked.items():
+            setattr(row, field, value)
+        session.add(row)
+        return _view(row)
 
 
 def list_api_keys(core: Core, actor: Actor) -> list[ApiKeyView]:
@@ -76,9 +111,7 @@ def revoke_api_key(core: Core, actor: Actor, key_id: str) -> ApiKeyView:
     """Revoke at once; revoking a revoked key changes nothing."""
     actor.require('admin')
     with core.session() as session:
-        row = session.get(ApiKey, key_id)
-        if row is None:
-            raise NotFound(f'no API key with id {key_id!r}')
+        row = _find(session, key_id)
         if row.revoked_at is None:
             row.revoked_at = utcnow()
             session.add(row)
@@ -120,7 +153,8 @@ def verify(core: Core, token: str) -> tuple[Actor, bool]:
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized('this API key has expired')
     use_is_stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
-    return Actor.api_key(row.id, row.name, list(row.scopes)), use_is_stale
+    rate_limited = row.requests_per_minute is not None or row.concurrent_runs is not None
+    return Actor.api_key(row.id, row.name, list(row.scopes), rate_limited=rate_limited), use_is_stale
 
 
 def record_use(core: Core, key_id: str) -> None:
@@ -143,9 +177,18 @@ def record_use(core: Core, key_id: str) -> None:
 
 
 _KEY = ApiKey.__table__.c
-_BY_PREFIX = sa.select(_KEY.id, _KEY.name, _KEY.key_hash, _KEY.scopes, _KEY.expires_at, _KEY.revoked_at, _KEY.last_used_at).where(
-    _KEY.prefix == sa.bindparam('prefix')
-)
+_BY_PREFIX = sa.select(
+    _KEY.id, _KEY.name, _KEY.key_hash, _KEY.scopes, _KEY.expires_at, _KEY.revoked_at, _KEY.last_used_at,
+    _KEY.requests_per_minute, _KEY.concurrent_runs,
+).where(_KEY.prefix == sa.bindparam('prefix'))  # fmt: skip
+_LIMIT_FIELDS = {'requests_per_minute': 'requestsPerMinute', 'concurrent_runs': 'concurrentRuns'}
+
+
+def _find(session: Session, key_id: str) -> ApiKey:
+    row = session.get(ApiKey, key_id) if looks_like_uuid(key_id) else None
+    if row is None:
+        raise NotFound(f'no API key with id {key_id!r}')
+    return row
 
 
 def _valid_name(name: str) -> str:
@@ -179,4 +222,6 @@ def _view(row: ApiKey) -> ApiKeyView:
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
         last_used_at=row.last_used_at,
+        requests_per_minute=row.requests_per_minute,
+        concurrent_runs=row.concurrent_runs,
     )

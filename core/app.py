@@ -1,15 +1,15 @@
 """The core's shared parts, built once per process and handed to every service."""
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm
 from sqlmodel import Session
 
-import data.tables  # noqa: F401  (the models whose mappers build_core configures)
 from core.errors import DatabaseBusy
 from core.events import EventBus
 from core.providers.registry import ProviderRegistry
@@ -18,6 +18,7 @@ from core.settings import Settings
 from data.db import LOCK_WAIT_SECONDS, is_sqlite, make_engine, session_scope
 from data.migrate import upgrade
 from data.private import private_dir
+from data.tables import utcnow  # importing data.tables defines the models whose mappers build_core configures
 
 # requests and pages answer "database busy" rather than queue up behind another process's write lock (SQLite)
 WEB_LOCK_WAIT_SECONDS = 0.5
@@ -30,6 +31,7 @@ class Core:
     box: SecretBox
     registry: ProviderRegistry
     bus: EventBus = field(default_factory=EventBus)
+    clock: Callable[[], datetime] = utcnow  # the time that rate limits read: a test moves it rather than sleep
 
     @contextmanager
     def session(self) -> Iterator[Session]:

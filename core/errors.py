@@ -1,5 +1,10 @@
 """Domain errors raised by core services; api/ maps them to HTTP codes and ui/ shows them inline."""
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.rate_limits import RequestQuota
+
 
 class DomainError(Exception):
     """Base class: a message a person can read."""
@@ -51,10 +56,14 @@ class DatabaseBusy(DomainError):
 
 
 class RateLimited(DomainError):
-    """An API key is over one of its limits; `retry_after` says in how many seconds a retry may pass."""
+    """An API key is over one of its limits; `retry_after` says in how many seconds a retry may pass.
+
+    `quota`, when the key has a requests-per-minute limit, says where that quota stands (the RateLimit-* headers).
+    """
 
     code = 'rate_limited'
 
-    def __init__(self, message: str, *, retry_after: float) -> None:
+    def __init__(self, message: str, *, retry_after: float, quota: 'RequestQuota | None' = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.quota = quota

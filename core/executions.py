@@ -17,6 +17,7 @@ from core.events import Event
 from core.options import validate_options
 from core.pagination import Page, paginate
 from core.permissions import Actor
+from core.rate_limits import RequestQuota, admit
 from core.refs import looks_like_uuid
 from core.run_request import RunRequest, check_choice, checked_request
 from core.run_target import check_file, find_target
@@ -72,6 +73,14 @@ class ExecutionView:
         return self.status in FINISHED
 
 
+@dataclass(frozen=True)
+class AcceptedRun:
+    """A run queued for an API key, and where the key's request quota stands after it (None: the key has none)."""
+
+    execution: ExecutionView
+    quota: RequestQuota | None
+
+
 _VIEW_FIELDS = tuple(field.name for field in fields(ExecutionView))
 _WORDS = {'status': ExecutionStatus, 'provider': Provider, 'origin': Origin}
 
@@ -100,9 +109,9 @@ async def run_deployment(
     `execution_id` (from new_execution_id) lets a follower listen for the execution before it exists.
     """
     run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
-    execution = await asyncio.to_thread(_queue_run, core, actor, ref, run, execution_id or new_id())
-    _announce(core, execution)
-    return execution
+    accepted = await asyncio.to_thread(_queue_run, core, actor, ref, run, execution_id or new_id())
+    _announce(core, accepted.execution)
+    return accepted.execution
 
 
 async def run_deployment_with_key(
@@ -115,16 +124,17 @@ async def run_deployment_with_key(
     trace_id: str | None = None,
     file_id: str | None = None,
     execution_id: str | None = None,
-) -> ExecutionView:
-    """run_deployment for the holder of an API key (Unauthorized says why a key is refused, Forbidden what it lacks).
+) -> AcceptedRun:
+    """run_deployment for the holder of an API key (Unauthorized says why a key is refused, Forbidden what it lacks,
+    RateLimited which of its limits it is over).
 
     The key is checked in the same hop to a thread as the insert: the run path is hot, and a hop costs more CPU than
     the key's indexed read.
     """
     run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': Origin.API}
-    execution = await asyncio.to_thread(_queue_run_with_key, core, token, ref, run, execution_id or new_id())
-    _announce(core, execution)
-    return execution
+    accepted = await asyncio.to_thread(_queue_run_with_key, core, token, ref, run, execution_id or new_id())
+    _announce(core, accepted.execution)
+    return accepted
 
 
 def new_execution_id() -> str:
@@ -132,15 +142,15 @@ def new_execution_id() -> str:
     return new_id()
 
 
-def _queue_run_with_key(core: Core, token: str, ref: str, run: dict[str, Any], execution_id: str) -> ExecutionView:
+def _queue_run_with_key(core: Core, token: str, ref: str, run: dict[str, Any], execution_id: str) -> AcceptedRun:
     actor, use_is_stale = api_keys.verify(core, token)
-    execution = _queue_run(core, actor, ref, run, execution_id)
+    accepted = _queue_run(core, actor, ref, run, execution_id)
     if use_is_stale:
         api_keys.record_use(core, actor.id)
-    return execution
+    return accepted
 
 
-def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], execution_id: str) -> ExecutionView:
+def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], execution_id: str) -> AcceptedRun:
     """Check, render and insert the pending execution (blocking: database, schema validation); call it off the loop.
 
     `run` holds user_input, options, trace_id, file_id and origin.
@@ -154,8 +164,9 @@ def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], executio
         check_file(connection, core.registry, target, request.file_id)
         messages = build_messages(target.template, request.user_input, input_schema=target.input_schema)
         row = _execution_row(execution_id, actor, target, request, options={**target.options, **run_options}, messages=messages)
+        quota = admit(connection, actor, core.clock())  # last before the insert: it holds the key's lock until commit
         connection.execute(sa.insert(EXECUTION), row)
-    return execution_view(row)
+    return AcceptedRun(execution_view(row), quota)
 
 
 def _execution_row(

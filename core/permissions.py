@@ -30,14 +30,15 @@ class Actor:
     id: str | None
     name: str
     scopes: frozenset[str]
+    rate_limited: bool = False  # an API key with requestsPerMinute or concurrentRuns: its runs pass core/rate_limits.py
 
     @classmethod
     def user(cls, user_id: str, email: str, role: str) -> 'Actor':
         return cls('user', user_id, email, _ROLE_SCOPES[role])
 
     @classmethod
-    def api_key(cls, key_id: str, name: str, scopes: list[str]) -> 'Actor':
-        return cls('api_key', key_id, name, frozenset(scopes))
+    def api_key(cls, key_id: str, name: str, scopes: list[str], *, rate_limited: bool = False) -> 'Actor':
+        return cls('api_key', key_id, name, frozenset(scopes), rate_limited)
 
     @classmethod
     def system(cls) -> 'Actor':

@@ -117,6 +117,7 @@ class Execution(SQLModel, table=True):
     __table_args__ = (
         sa.Index('ix_execution_claim', 'status', 'provider', 'created_at'),
         sa.Index('ix_execution_deployment_created', 'deployment_id', 'created_at'),
+        sa.Index('ix_execution_api_key_status', 'api_key_id', 'status'),  # a key's runs in flight, for its concurrentRuns
         sa.UniqueConstraint('api_key_id', 'idempotency_key'),
     )
 
@@ -184,6 +185,10 @@ class ApiKey(SQLModel, table=True):
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    # rate limits (None: none); the request quota's GCRA state is its theoretical arrival time, in epoch microseconds
+    requests_per_minute: int | None = None
+    concurrent_runs: int | None = None
+    request_quota_tat: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
 
 
 class User(SQLModel, table=True):
