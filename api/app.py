@@ -6,12 +6,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.limits import BodyLimit, route_path
-from api.routes import deployments, executions, files, health, prompts, providers, runs
+from api.routes import deployments, executions, files, health, keys, prompts, providers, runs
 from core.app import Core
 
 DESCRIPTION = """Run deployments by name and manage prompts, deployments, executions and files.
 
-Authenticate with an API key (`python main.py keys create`) as `Authorization: Bearer hs_…` or `X-API-Key: hs_…`.
+Authenticate with an API key (`python main.py keys create`, or `POST /keys` with an admin key) as
+`Authorization: Bearer hs_…` or `X-API-Key: hs_…`.
 Errors have one shape: `{"error": {"code", "message", "details": [{"field", "message"}]}}`."""
 
 api = FastAPI(
@@ -24,7 +25,7 @@ api = FastAPI(
 )
 errors.install(api)
 api.add_middleware(BodyLimit)
-for module in (runs, deployments, executions, prompts, providers, files, health):
+for module in (runs, deployments, executions, prompts, providers, files, health, keys):
     api.include_router(module.router)
 
 

@@ -65,6 +65,7 @@ ExecutionsRead = Annotated[Actor, Depends(authorized('executions:read'))]
 ExecutionsWrite = Annotated[Actor, Depends(authorized('executions:write'))]
 FilesRead = Annotated[Actor, Depends(authorized('files:read'))]
 FilesWrite = Annotated[Actor, Depends(authorized('files:write'))]
+Admin = Annotated[Actor, Depends(authorized('admin'))]
 
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description='1-based')]
 PageSize = Annotated[int, Query(alias='pageSize', ge=1, le=100)]

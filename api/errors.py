@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.rate_limits import quota_headers
 from api.schemas.common import ErrorResponse
 from core.errors import (
     Conflict,
@@ -63,6 +64,19 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {**_ERROR, 'description': 'No such resource'}}
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {**_ERROR, 'description': 'Conflicts with the current state'}}
+_SECONDS = {'schema': {'type': 'integer', 'minimum': 0}}
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        **_ERROR,
+        'description': '`rate_limited`: the key is over its requestsPerMinute or concurrentRuns',
+        'headers': {
+            'Retry-After': {**_SECONDS, 'description': 'seconds until a retry may pass'},
+            'RateLimit-Limit': {**_SECONDS, 'description': "the key's requestsPerMinute (sent when it has one)"},
+            'RateLimit-Remaining': {**_SECONDS, 'description': 'runs it may start now'},
+            'RateLimit-Reset': {**_SECONDS, 'description': 'seconds until its whole quota is back'},
+        },
+    }
+}
 
 
 def install(api: FastAPI) -> None:
@@ -91,7 +105,7 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, DatabaseBusy):
         headers = {'Retry-After': str(BUSY_RETRY_SECONDS)}
     if isinstance(exc, RateLimited):
-        headers = {'Retry-After': str(max(1, math.ceil(exc.retry_after)))}
+        headers = {'Retry-After': str(max(1, math.ceil(exc.retry_after))), **quota_headers(exc.quota)}
     return error_response(status, exc.code, exc.message, details, headers)
 
 

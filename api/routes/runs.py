@@ -10,11 +10,12 @@ from fastapi.responses import JSONResponse, Response
 
 from api import streams
 from api.deps import ApiKeyToken, CoreDep
-from api.errors import NOT_FOUND, RESPONSES
+from api.errors import NOT_FOUND, RATE_LIMITED, RESPONSES
+from api.rate_limits import quota_headers
 from api.schemas.executions import ExecutionPublic, RunAccepted, RunRequest
 from core import executions
 from core.app import Core
-from core.executions import ExecutionView
+from core.executions import AcceptedRun, ExecutionView
 from core.follow import wait_for_execution
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,9 @@ DONE = {
 }
 
 
-@router.post('/deployments/{name}/run', status_code=202, response_model=RunAccepted, responses={**DONE, **NOT_FOUND})
+@router.post(
+    '/deployments/{name}/run', status_code=202, response_model=RunAccepted, responses={**DONE, **NOT_FOUND, **RATE_LIMITED}
+)
 async def run_deployment(
     request: Request,
     core: CoreDep,
@@ -42,17 +45,39 @@ async def run_deployment(
 ):
     """Queue an execution of the deployment's current revision, with per-run options, trace id and file.
 
-    Needs the `deployments:run` scope (checked with the key, in the same step that queues the run).
+    Needs the `deployments:run` scope (checked with the key, in the same step that queues the run). A key with rate
+    limits is answered 429 over either; with `requestsPerMinute`, its answers carry `RateLimit-Limit`,
+    `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the whole quota is back).
     """
     execution_id = executions.new_execution_id()
-    queue = partial(
+    queue = KeyedQueue(partial(
         executions.run_deployment_with_key, core, key, name,
         user_input=body.user_input, options=body.options.as_dict() if body.options else None,
         trace_id=body.trace_id, file_id=str(body.file_id) if body.file_id else None, execution_id=execution_id,
-    )  # fmt: skip
+    ))  # fmt: skip
     if stream:
-        return await streams.event_stream(core, execution_id, kinds=streams.DELTAS, queue=queue)
-    execution = await _waited(core, execution_id, queue, wait) if wait else await queue()
+        response: Response = await streams.event_stream(core, execution_id, kinds=streams.DELTAS, queue=queue)
+    else:
+        execution = await _waited(core, execution_id, queue, wait) if wait else await queue()
+        response = _answer(request, execution)
+    response.headers.update(quota_headers(queue.accepted.quota if queue.accepted else None))
+    return response
+
+
+class KeyedQueue:
+    """Queues the run when called (as core.follow and a wait do), keeping what the key's admission said about it."""
+
+    def __init__(self, run: Callable[[], Awaitable[AcceptedRun]]) -> None:
+        self.run = run
+        self.accepted: AcceptedRun | None = None
+
+    async def __call__(self) -> ExecutionView:
+        self.accepted = await self.run()
+        return self.accepted.execution
+
+
+def _answer(request: Request, execution: ExecutionView) -> Response:
+    """200 with the finished execution, or 202 with where to poll for it."""
     if execution.finished:
         return Response(ExecutionPublic.model_validate(execution).model_dump_json(by_alias=True), media_type='application/json')
     accepted = RunAccepted(
@@ -62,19 +87,13 @@ async def run_deployment(
     return JSONResponse(accepted.model_dump(mode='json', by_alias=True), status_code=202, headers={'Location': location})
 
 
-async def _waited(core: Core, execution_id: str, queue: Callable[[], Awaitable[ExecutionView]], wait: float) -> ExecutionView:
+async def _waited(core: Core, execution_id: str, queue: KeyedQueue, wait: float) -> ExecutionView:
     """Queue the run and wait up to `wait` seconds for it to finish; once queued, no error may turn the answer into a
     5xx (a client that retries would run it twice): then it is the execution as queued (202: the client polls)."""
-    queued: list[ExecutionView] = []
-
-    async def queue_and_keep() -> ExecutionView:
-        queued.append(await queue())
-        return queued[0]
-
     try:
-        return await wait_for_execution(core, execution_id, wait, queue=queue_and_keep)
+        return await wait_for_execution(core, execution_id, wait, queue=queue)
     except Exception:
-        if not queued:
+        if queue.accepted is None:
             raise  # refused: the client's mistake (4xx), or nothing was queued
         log.exception('waiting for execution %s failed; answering 202', execution_id)
-        return queued[0]
+        return queue.accepted.execution

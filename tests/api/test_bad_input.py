@@ -70,6 +70,11 @@ CASES = [
     ('GET', '/files/not-an-id/content', None, 404, None),
     ('DELETE', f'/files/{UNKNOWN_ID}', None, 404, None),
     ('GET', '/providers/acme/models', None, 404, None),
+    # keys (their fields' cases are in test_keys_api.py)
+    ('PATCH', f'/keys/{UNKNOWN_ID}', {'concurrentRuns': 1}, 404, None),
+    ('DELETE', f'/keys/{UNKNOWN_ID}', None, 404, None),
+    ('DELETE', '/keys/not-an-id', None, 404, None),
+    ('DELETE', '/keys/key%00', None, 404, None),
     # NUL characters, which PostgreSQL cannot store and SQLite would: refused alike on both (issue 9, item 11)
     ('POST', '/prompts', {'name': 'gree\x00ter', 'template': 'x'}, 422, 'name'),
     ('POST', '/prompts', {'name': 'p', 'template': 'Hi\x00 there'}, 422, 'template'),

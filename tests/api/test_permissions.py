@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 
 from api.app import api
-from core import deployments, executions, files, prompts
+from core import api_keys, deployments, executions, files, prompts
 from core.engine.cancel import cancel_execution
 from core.permissions import SCOPES, Actor
 from tests.api.conftest import assert_error
@@ -57,6 +57,10 @@ ENDPOINTS = [
     Endpoint('GET', '/files/{file}', 'files:read', 200),
     Endpoint('GET', '/files/{file}/content', 'files:read', 200),
     Endpoint('DELETE', '/files/{file}', 'files:write', 204),
+    Endpoint('GET', '/keys', 'admin', 200),
+    Endpoint('POST', '/keys', 'admin', 201, json={'name': 'new', 'scopes': ['deployments:run'], 'requestsPerMinute': 60}),
+    Endpoint('PATCH', '/keys/{key}', 'admin', 200, json={'concurrentRuns': 4}),
+    Endpoint('DELETE', '/keys/{key}', 'admin', 204),
 ]  # fmt: skip
 CASES = ('its scope', 'admin', 'every other scope', 'no key', 'revoked', 'expired')
 
@@ -74,7 +78,8 @@ async def world(core) -> dict[str, str]:
     finished = await executions.run_deployment(core, system, 'support-bot', user_input='b')
     cancel_execution(core, system, finished.id)
     file = files.upload_file(core, system, filename='a.txt', content_type='text/plain', data=b'hello')
-    return {'prompt': greeter.id, 'pending': pending.id, 'finished': finished.id, 'file': file.id}
+    key = api_keys.create_api_key(core, system, name='spare', scopes=['prompts:read']).key
+    return {'prompt': greeter.id, 'pending': pending.id, 'finished': finished.id, 'file': file.id, 'key': key.id}
 
 
 def test_the_matrix_covers_every_route_but_health():
@@ -117,5 +122,5 @@ def _template(path: str) -> str:
     """'/deployments/support-bot/run' and '/deployments/{name}/run' -> '/deployments/{}/run'."""
     parts = path.split('/')
     fixed = {'deployments', 'executions', 'prompts', 'providers', 'files', 'run', 'revisions', 'events', 'cancel', 'versions',
-             'preview', 'models', 'content', 'health', ''}  # fmt: skip
+             'preview', 'models', 'content', 'health', 'keys', ''}  # fmt: skip
     return '/'.join(part if part in fixed else '{}' for part in parts)

@@ -1,7 +1,6 @@
 """Per-key rate limits in the run path, on SQLite and PostgreSQL: the quota, runs in flight, their lock, what is written."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,21 +14,9 @@ from core.permissions import Actor
 from core.prompts import create_prompt
 from core.rate_limits import RequestQuota
 from data.tables import ApiKey, Execution
+from tests.clock import Clock
 
 SYSTEM = Actor.system()
-
-
-class Clock:
-    """The time core reads, moved by the test rather than slept through."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
