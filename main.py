@@ -3,12 +3,16 @@
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from core.settings import Settings
 
 # NiceGUI reads where to keep per-browser storage as it is imported: in the (private) data dir, not ./.nicegui
 os.environ.setdefault('NICEGUI_STORAGE_PATH', str(Settings.from_env().data_dir / 'nicegui'))
 from nicegui import app, run, ui
+
+if TYPE_CHECKING:
+    from core.api_keys import ApiKeyView
 
 COMMANDS = ('serve', 'worker', 'migrate', 'users', 'keys')
 
@@ -104,7 +108,9 @@ def users_command(settings: Settings, args: list[str]) -> int:
 
 
 def keys_command(settings: Settings, args: list[str]) -> int:
-    """`keys create --name N --scopes a,b [--expires-days D]` (the key alone on the last line), `keys list`, `keys revoke ID`."""
+    """`keys create --name N --scopes a,b [--expires-days D] [--requests-per-minute R] [--concurrent-runs C]` (the key
+    alone on the last line), `keys list`, `keys limits ID [--requests-per-minute R|none] [--concurrent-runs C|none]`,
+    `keys revoke ID`."""
     from core import api_keys
     from core.app import build_core
     from core.errors import DomainError
@@ -116,7 +122,13 @@ def keys_command(settings: Settings, args: list[str]) -> int:
     create.add_argument('--name', required=True)
     create.add_argument('--scopes', required=True, help=f'comma-separated: {",".join(SCOPES)}')
     create.add_argument('--expires-days', type=int, default=None)
+    create.add_argument('--requests-per-minute', type=int, default=None, help='runs it may start a minute')
+    create.add_argument('--concurrent-runs', type=int, default=None, help='runs it may have pending or running at once')
     commands.add_parser('list', help='list keys (never their secrets)')
+    limits = commands.add_parser('limits', help="change a key's rate limits ('none' lifts one; a limit left out stays)")
+    limits.add_argument('id')
+    for flag in ('--requests-per-minute', '--concurrent-runs'):
+        limits.add_argument(flag, type=_limit, default=argparse.SUPPRESS, metavar='N|none')
     revoke = commands.add_parser('revoke', help='revoke a key at once')
     revoke.add_argument('id')
     options = parser.parse_args(args)
@@ -124,16 +136,24 @@ def keys_command(settings: Settings, args: list[str]) -> int:
     try:
         if options.command == 'create':
             scopes = [scope.strip() for scope in options.scopes.split(',')]
-            created = api_keys.create_api_key(core, actor, name=options.name, scopes=scopes, expires_days=options.expires_days)
-            expiry = created.key.expires_at.isoformat() if created.key.expires_at else 'never'
-            print(f'created key {created.key.id} ({", ".join(created.key.scopes)}; expires {expiry})')
+            created = api_keys.create_api_key(
+                core, actor, name=options.name, scopes=scopes, expires_days=options.expires_days,
+                requests_per_minute=options.requests_per_minute, concurrent_runs=options.concurrent_runs,
+            )  # fmt: skip
+            key, expiry = created.key, created.key.expires_at.isoformat() if created.key.expires_at else 'never'
+            print(f'created key {key.id} ({", ".join(key.scopes)}; expires {expiry}; {_limits_text(key)})')
             print('store it now; it is not shown again:')
             print(created.token)
         elif options.command == 'list':
             for key in api_keys.list_api_keys(core, actor):
                 state = 'revoked' if key.revoked_at else f'expires {key.expires_at:%Y-%m-%d}' if key.expires_at else 'active'
                 used = f'{key.last_used_at:%Y-%m-%d %H:%M}' if key.last_used_at else 'never'
-                print(f'{key.id}  {key.hint}  {key.name!r}  [{",".join(key.scopes)}]  {state}  last used {used}')
+                limits_text = _limits_text(key)
+                print(f'{key.id}  {key.hint}  {key.name!r}  [{",".join(key.scopes)}]  {state}  {limits_text}  last used {used}')
+        elif options.command == 'limits':
+            changes = {name: getattr(options, name) for name in ('requests_per_minute', 'concurrent_runs') if name in options}
+            key = api_keys.update_api_key(core, actor, options.id, changes=changes)
+            print(f'{key.id} ({key.name}): {_limits_text(key)}')
         else:
             key = api_keys.revoke_api_key(core, actor, options.id)
             print(f'revoked {key.id} ({key.name})')
@@ -143,6 +163,17 @@ def keys_command(settings: Settings, args: list[str]) -> int:
     finally:
         core.db.dispose()
     return 0
+
+
+def _limit(text: str) -> int | None:
+    """A limit on the command line: a number, or 'none' for no limit."""
+    return None if text.strip().lower() == 'none' else int(text)
+
+
+def _limits_text(key: 'ApiKeyView') -> str:
+    per_minute = f'{key.requests_per_minute} runs/min' if key.requests_per_minute else 'no runs/min limit'
+    at_once = f'{key.concurrent_runs} runs at once' if key.concurrent_runs else 'no concurrency limit'
+    return f'{per_minute}, {at_once}'
 
 
 if __name__ in {'__main__', '__mp_main__'}:

@@ -9,6 +9,7 @@ import pytest
 
 from core import api_keys
 from core.app import build_core
+from core.permissions import Actor
 from core.settings import Settings
 from main import keys_command
 
@@ -63,3 +64,28 @@ def test_keys_list_and_revoke(cli_settings, capsys):
 def test_keys_create_refuses_an_unknown_scope(cli_settings, capsys):
     assert keys_command(cli_settings, ['create', '--name', 'x', '--scopes', 'root']) == 1
     assert 'unknown scope' in capsys.readouterr().err
+
+
+def test_keys_take_rate_limits_when_made_and_change_them_later(cli_settings, capsys):
+    assert keys_command(cli_settings, ['create', '--name', 'ci', '--scopes', 'deployments:run', '--requests-per-minute', '5',
+                                       '--concurrent-runs', '2']) == 0  # fmt: skip
+    assert '5 runs/min, 2 runs at once' in capsys.readouterr().out
+    core = build_core(cli_settings, migrate=False)
+    [key] = api_keys.list_api_keys(core, Actor.system())
+    assert (key.requests_per_minute, key.concurrent_runs) == (5, 2)
+
+    assert keys_command(cli_settings, ['limits', key.id, '--requests-per-minute', 'none', '--concurrent-runs', '3']) == 0
+    assert keys_command(cli_settings, ['limits', key.id, '--requests-per-minute', '60']) == 0  # the other stays
+    [key] = api_keys.list_api_keys(core, Actor.system())
+    assert (key.requests_per_minute, key.concurrent_runs) == (60, 3)
+    keys_command(cli_settings, ['list'])
+    assert '60 runs/min, 3 runs at once' in capsys.readouterr().out
+    core.db.dispose()
+
+
+def test_keys_refuse_a_bad_limit_naming_it_and_write_nothing(cli_settings, capsys):
+    assert keys_command(cli_settings, ['create', '--name', 'x', '--scopes', 'admin', '--concurrent-runs', '0']) == 1
+    assert 'concurrentRuns' in capsys.readouterr().err
+    core = build_core(cli_settings, migrate=False)
+    assert api_keys.list_api_keys(core, Actor.system()) == []
+    core.db.dispose()

@@ -5,7 +5,7 @@ from nicegui.testing import User
 
 from core import api_keys, credentials, users
 from core.permissions import Actor
-from tests.ui.conftest import PASSWORD, SLOW, add_user, marked, signed_in
+from tests.ui.conftest import PASSWORD, SLOW, add_user, eventually, marked, signed_in
 
 
 async def test_a_saved_key_is_masked_and_test_connection_lists_models(user: User, seed, fake_llm) -> None:
@@ -115,3 +115,46 @@ async def test_only_admins_are_offered_to_remove_a_saved_key(user: User, seed) -
     await user.open('/settings')
     await user.should_see('saved here')
     await user.should_not_see(marker='remove-openai')
+
+
+async def test_an_admin_gives_a_key_rate_limits_and_changes_them(user: User, seed) -> None:
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='key-name').type('billing-service')
+    marked(user, 'requests-per-minute').value = 5
+    marked(user, 'concurrent-runs').value = 2
+    user.find('Create key').click()
+    await user.should_see('Copy this key now')
+    [key] = api_keys.list_api_keys(seed, Actor.system())
+    assert (key.requests_per_minute, key.concurrent_runs) == (5, 2)
+    await user.should_see('5 runs/min · 2 at once')
+
+    user.find(marker=f'change-limits-{key.id}').click()
+    await user.should_see(marker='save-limits')
+    assert marked(user, 'edit-requests-per-minute').value == 5
+    marked(user, 'edit-requests-per-minute').value = None  # lifted
+    marked(user, 'edit-concurrent-runs').value = 3
+    user.find(marker='save-limits').click()
+    await user.should_see('Saved the limits of billing-service')
+    [key] = api_keys.list_api_keys(seed, Actor.system())
+    assert (key.requests_per_minute, key.concurrent_runs) == (None, 3)
+    await user.should_see('3 at once')
+
+
+async def test_a_bad_limit_is_told_at_its_field_and_nothing_is_written(user: User, seed) -> None:
+    created = api_keys.create_api_key(seed, Actor.system(), name='ci', scopes=['deployments:run'], concurrent_runs=4)
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='key-name').type('billing-service')
+    marked(user, 'requests-per-minute').value = 0
+    user.find('Create key').click()
+    await eventually(lambda: marked(user, 'requests-per-minute').error)
+    assert 'whole number' in marked(user, 'requests-per-minute').error
+    assert [key.name for key in api_keys.list_api_keys(seed, Actor.system())] == ['ci']
+
+    user.find(marker=f'change-limits-{created.key.id}').click()
+    await user.should_see(marker='save-limits')
+    marked(user, 'edit-concurrent-runs').value = 100_000
+    user.find(marker='save-limits').click()
+    await eventually(lambda: marked(user, 'edit-concurrent-runs').error)
+    assert api_keys.list_api_keys(seed, Actor.system())[0].concurrent_runs == 4

@@ -1,4 +1,5 @@
-"""API keys: create with scope checkboxes (the token shown once, with a copy button), list, revoke."""
+"""API keys: create with scope checkboxes and rate limits (the token shown once, with a copy button), list, change
+limits, revoke."""
 
 from nicegui import ui
 
@@ -8,6 +9,7 @@ from core.errors import DomainError, Invalid
 from core.permissions import SCOPES
 from ui import display, feedback
 from ui.session import SignedIn
+from ui.settings.key_limits import LIMITS_NOTE, LimitInputs, change_limits, limits_text
 
 DEFAULT_SCOPES = ('deployments:run', 'deployments:read', 'executions:read')
 
@@ -22,6 +24,8 @@ class ApiKeysPanel:
                 self.scopes = {scope: ui.checkbox(scope, value=scope in DEFAULT_SCOPES) for scope in SCOPES}
             self.scope_error = ui.label().classes('text-negative text-xs')
             self.expires = ui.number('Expires after days (empty: never)', min=1, max=3650, precision=0).classes('w-72')
+            self.limits = LimitInputs()
+            ui.label(LIMITS_NOTE).classes('text-xs text-slate-500')
             ui.button('Create key', icon='key', on_click=self.create)
         with ui.card().classes('w-full max-w-3xl') as self.created:
             ui.label('Copy this key now: it is shown only once.').classes('font-semibold text-warning')
@@ -50,10 +54,13 @@ class ApiKeysPanel:
             ui.label(key.name).classes('font-medium')
             ui.label(key.hint).classes('font-mono text-xs')
             ui.label(', '.join(key.scopes)).classes('text-xs text-slate-500 grow')
+            ui.label(limits_text(key)).classes('text-xs').mark(f'limits-{key.id}')
             ui.label(f'by {key.created_by or "—"} · last used {display.when(key.last_used_at)} · {state}').classes(
                 'text-xs text-slate-500'
             )
             if key.revoked_at is None:
+                limits = ui.button('Limits', on_click=lambda k=key: self.change_limits(k)).props('flat dense')
+                limits.mark(f'change-limits-{key.id}')
                 ui.button('Revoke', on_click=lambda k=key: self.revoke(k)).props('flat dense color=negative')
 
     async def create(self) -> None:
@@ -65,10 +72,13 @@ class ApiKeysPanel:
                 name=self.name.value or '',
                 scopes=[scope for scope, box in self.scopes.items() if box.value],
                 expires_days=int(days) if days is not None else None,
+                **self.limits.values(),
             )
         except Invalid as error:
             if error.field == 'scopes':
                 self.scope_error.text = error.detail
+            elif error.field in ('requestsPerMinute', 'concurrentRuns'):
+                self.limits.show_error(error)
             else:
                 feedback.show_error({'name': self.name, 'expiresDays': self.expires}, error)
             return
@@ -80,6 +90,11 @@ class ApiKeysPanel:
         self.name.value = ''
         await self.show()
         feedback.success(f'Created the key {created.key.name}')
+
+    async def change_limits(self, key: ApiKeyView) -> None:
+        if await change_limits(self.me, key):
+            await self.show()
+            feedback.success(f'Saved the limits of {key.name}')
 
     async def revoke(self, key: ApiKeyView) -> None:
         if not await feedback.confirm(f'Revoke the key {key.name}? Programs using it stop working at once.', action='Revoke'):
