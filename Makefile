@@ -55,6 +55,7 @@ bench: install
 	$(PY) -m bench.engine
 	$(PY) -m bench.api
 	$(PY) -m bench.deployments_table
+	$(PY) -m bench.admission
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -6,7 +6,9 @@ worker), then times the same chat two ways in this one run:
   direct: the OpenAI adapter (the SDK, as the worker calls it) straight to the fake;
   api:    POST /api/v1/deployments/{name}/run?wait=30 over HTTP, returning the finished execution (200).
 It prints the median and p99 of each and of the difference (our added latency), one client at a time and with
-`--clients` concurrent clients, and the requests/s at that concurrency.
+`--clients` concurrent clients, and the requests/s at that concurrency. Then the rate limits' admission step: the
+same run with a key that has requestsPerMinute and concurrentRuns (never reached) and with one that has none,
+alternated one by one so the machine's drift falls on both alike.
 """
 
 import argparse
@@ -30,6 +32,7 @@ from core.engine.process import event_loop_runner
 from core.permissions import Actor
 from core.providers.base import ChatRequest
 from core.providers.openai import OpenAIAdapter
+from core.rate_limits import MAXIMUM
 from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,9 +59,10 @@ def main(argv: list[str] | None = None) -> None:
             'OPENAI_BASE_URL': f'{fake_url}/v1',
         }
         with serve(env, Path(directory) / 'server.log') as (api_url, server_pid):
-            token = setup(Settings.from_env(env), api_url)
+            token, limited = setup(Settings.from_env(env), api_url)
             with event_loop_runner() as runner:
                 results = runner.run(measure_all(args, api_url, token, f'{fake_url}/v1', server_pid))
+                results |= runner.run(measure_limits(args, api_url, token, limited))
         report(args, Settings.from_env(env), results)
 
 
@@ -89,6 +93,27 @@ async def measure_all(
             results[f'{way} {args.clients}'], results[f'{way} {args.clients} wall'] = latencies, [wall]
             results[f'{way} server cpu'] = [(process_cpu_seconds(server_pid) - cpu) / args.requests * 1000]  # api only
         return results
+
+
+async def measure_limits(args: argparse.Namespace, api_url: str, token: str, limited: str) -> dict[str, list[float]]:
+    """Latencies (ms) of one client's runs with the unlimited key and with the limited one, alternated."""
+    async with httpx.AsyncClient(base_url=api_url, timeout=60) as client:
+
+        async def run(key: str) -> None:
+            response = await client.post(
+                '/deployments/bench/run', params={'wait': 30}, json={'userInput': USER_INPUT}, headers={'X-API-Key': key}
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f'the run did not complete: {response.status_code} {response.text[:300]}')
+
+        results: dict[str, list[float]] = {'unlimited': [], 'limited': []}
+        for number in range(20 + args.sequential):  # the first 20 warm up
+            for way, key in (('unlimited', token), ('limited', limited))[:: 1 if number % 2 else -1]:
+                started = time.perf_counter()
+                await run(key)
+                if number >= 20:
+                    results[way].append((time.perf_counter() - started) * 1000)
+        return {f'{way} key': latencies for way, latencies in results.items()}
 
 
 async def timed(call: Callable[[], Awaitable[None]], n: int, clients: int) -> tuple[list[float], float]:
@@ -126,18 +151,26 @@ def report(args: argparse.Namespace, settings: Settings, results: dict[str, list
     cpu = results['api server cpu'][0]
     ceiling = f'one process runs on one core: ~{1000 / cpu:.0f} runs/s'
     print(f'  server CPU per run at {args.clients} clients: {cpu:.1f} ms, its SDK call included ({ceiling})')
+    line = '  rate limits, 1 client, alternated: '
+    for label, p in (('p50', 50), ('p99', 99)):
+        without, limited = percentile(results['unlimited key'], p), percentile(results['limited key'], p)
+        line += f'{label} key without {without:6.1f} ms, with limits {limited:6.1f} ms, added {limited - without:5.2f} ms;  '
+    print(line.rstrip('; '))
 
 
-def setup(settings: Settings, api_url: str) -> str:
-    """An admin key (through core, on the server's database) and a deployment named 'bench' (through the API)."""
+def setup(settings: Settings, api_url: str) -> tuple[str, str]:
+    """An admin key and a key with rate limits it never reaches (through core, on the server's database), and a
+    deployment named 'bench' (through the API)."""
     core = build_core(settings, migrate=False)
     token = api_keys.create_api_key(core, Actor.system(), name='bench', scopes=['admin']).token
+    limits = {'requests_per_minute': MAXIMUM['requestsPerMinute'], 'concurrent_runs': MAXIMUM['concurrentRuns']}
+    limited = api_keys.create_api_key(core, Actor.system(), name='bench limited', scopes=['deployments:run'], **limits).token
     core.db.dispose()
     with httpx.Client(base_url=api_url, headers={'X-API-Key': token}, timeout=30) as client:
         prompt = client.post('/prompts', json={'name': 'bench', 'template': TEMPLATE}).raise_for_status().json()
         deployment = {'name': 'bench', 'promptId': prompt['id'], 'provider': 'openai', 'model': MODEL}
         client.post('/deployments', json=deployment).raise_for_status()
-    return token
+    return token, limited
 
 
 @contextmanager

@@ -49,28 +49,30 @@ def admit(connection: sa.Connection, actor: Actor, now: datetime) -> RequestQuot
     """Let `actor` start one run, or raise RateLimited; where its request quota stands then (None: it has none).
 
     Call it in the transaction that inserts the run, after the run's other checks: the key stays locked until commit.
+    Two statements for a limited key: the lock, which reads its limits and state; then the quota spent and the runs in
+    flight counted in one (a refusal then rolls the spending back with the transaction).
     """
     if not actor.rate_limited:
         return None
     key = connection.execute(_LOCKED[connection.dialect.name == 'sqlite'], {'key_id': actor.id}).one()
     now_ms = int(now.timestamp() * 1000)
     rates = [Rate(key.requests_per_minute, Duration.MINUTE)] if key.requests_per_minute else []
-    state = (key.request_quota_tat or 0,)
-    spent = state
+    state = spent = (key.request_quota_tat or 0,)
     if rates:
         spent, decision = _GCRA.step(rates, state, now_ms, 1)
         if not decision.allowed:
             wait = decision.retry_after_ms / 1000
             message = f'this API key may start {key.requests_per_minute} runs a minute; the next may start in {math.ceil(wait)} s'
             raise RateLimited(message, retry_after=wait, quota=_quota(rates, state, now_ms))
-    if key.concurrent_runs is not None:
+    counted, in_flight = key.concurrent_runs is not None, 0
+    if rates:
+        spending = connection.execute(_SPEND[counted], {'key_id': actor.id, 'tat': spent[0]})
+        in_flight = spending.scalar_one() if counted else 0
+    elif counted:
         in_flight = connection.execute(_IN_FLIGHT, {'key_id': actor.id}).scalar_one()
-        if in_flight >= key.concurrent_runs:
-            message = f'this API key may have {key.concurrent_runs} runs in flight (pending or running) and has {in_flight}'
-            raise RateLimited(message, retry_after=IN_FLIGHT_RETRY_SECONDS, quota=_quota(rates, state, now_ms))
-    if not rates:
-        return None
-    connection.execute(_SPEND, {'key_id': actor.id, 'tat': spent[0]})
+    if counted and in_flight >= key.concurrent_runs:
+        message = f'this API key may have {key.concurrent_runs} runs in flight (pending or running) and has {in_flight}'
+        raise RateLimited(message, retry_after=IN_FLIGHT_RETRY_SECONDS, quota=_quota(rates, state, now_ms))
     return _quota(rates, spent, now_ms)
 
 
@@ -91,9 +93,13 @@ _LOCKED = {
     # SQLite ignores FOR UPDATE; its lock is the database's, and the first write in a transaction takes it until commit
     True: sa.update(_KEY).where(_THIS_KEY).values(request_quota_tat=_KEY.c.request_quota_tat).returning(*_LIMITS),
 }
+# after the lock, so it sees every run committed before: PostgreSQL takes a statement's snapshot as the statement starts
 _IN_FLIGHT = (
     sa.select(sa.func.count())
     .select_from(_EXECUTION)
     .where(_EXECUTION.c.api_key_id == sa.bindparam('key_id'), _EXECUTION.c.status.in_(sorted(UNFINISHED)))
+    .scalar_subquery()
 )
-_SPEND = sa.update(_KEY).where(_THIS_KEY).values(request_quota_tat=sa.bindparam('tat'))
+_SPENT = sa.update(_KEY).where(_THIS_KEY).values(request_quota_tat=sa.bindparam('tat'))
+_SPEND = {False: _SPENT, True: _SPENT.returning(_IN_FLIGHT)}  # counting the runs in flight only when they are limited
+_IN_FLIGHT = sa.select(_IN_FLIGHT)

@@ -67,11 +67,13 @@ async def test_five_a_minute_refuses_the_sixth_until_the_quota_refills(core, bot
     assert (await run(core, token)).quota.remaining == 4  # a quiet minute gives the whole quota back
 
 
-async def test_a_refused_run_writes_nothing(core, bot, clock):
-    token = make_key(core, requests_per_minute=1, concurrent_runs=5)
+@pytest.mark.parametrize(('limits', 'over'), [({'requests_per_minute': 1, 'concurrent_runs': 5}, 'a minute'),
+                                              ({'requests_per_minute': 5, 'concurrent_runs': 1}, 'in flight')])  # fmt: skip
+async def test_a_refused_run_writes_nothing(core, bot, clock, limits, over):
+    token = make_key(core, **limits)
     await run(core, token)
     before = (executions(core), quota_state(core))
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited, match=over):
         await run(core, token)
     assert (executions(core), quota_state(core)) == before
 
@@ -90,9 +92,10 @@ async def test_runs_in_flight_are_counted_and_a_finished_one_frees_its_slot(core
     assert executions(core) == 3
 
 
-async def test_two_runs_cannot_take_the_last_slot_together(core, bot):
+@pytest.mark.parametrize('limits', [{'concurrent_runs': 3}, {'concurrent_runs': 3, 'requests_per_minute': 100}])
+async def test_two_runs_cannot_take_the_last_slot_together(core, bot, clock, limits):
     """Admissions of one key are serialised (PostgreSQL: its row locked; SQLite: the write lock) until the insert commits."""
-    token = make_key(core, concurrent_runs=3)
+    token = make_key(core, **limits)
     answers = await asyncio.gather(*(run(core, token) for _ in range(12)), return_exceptions=True)
     assert sum(not isinstance(answer, Exception) for answer in answers) == 3
     assert all(isinstance(answer, RateLimited) for answer in answers if isinstance(answer, Exception))
