@@ -3,8 +3,8 @@
 `python -m bench.admission [--n 2000] [--database-url URL]` queues runs through core (no HTTP, no worker) for two
 keys, alternated one by one so the machine's drift falls on both alike: one without limits (the step costs nothing
 but a flag read) and one with requestsPerMinute and concurrentRuns it never reaches (its row locked, the quota spent,
-its runs in flight counted). Each run is marked finished, untimed, before the next, so the count sees a key with a
-handful of runs in flight, as a limited key has. It prints the median and p99 per run of each and their difference.
+its runs in flight counted). Each run is marked finished, untimed, before the next: a key held to a few runs in flight
+has few to count, not thousands. It prints the median and p99 per run of each and their difference.
 """
 
 import argparse
