@@ -94,12 +94,12 @@ _LOCKED = {
     True: sa.update(_KEY).where(_THIS_KEY).values(request_quota_tat=_KEY.c.request_quota_tat).returning(*_LIMITS),
 }
 # after the lock, so it sees every run committed before: PostgreSQL takes a statement's snapshot as the statement starts
-_IN_FLIGHT = (
+_IN_FLIGHT_COUNT = (
     sa.select(sa.func.count())
     .select_from(_EXECUTION)
     .where(_EXECUTION.c.api_key_id == sa.bindparam('key_id'), _EXECUTION.c.status.in_(sorted(UNFINISHED)))
     .scalar_subquery()
 )
+_IN_FLIGHT = sa.select(_IN_FLIGHT_COUNT)
 _SPENT = sa.update(_KEY).where(_THIS_KEY).values(request_quota_tat=sa.bindparam('tat'))
-_SPEND = {False: _SPENT, True: _SPENT.returning(_IN_FLIGHT)}  # counting the runs in flight only when they are limited
-_IN_FLIGHT = sa.select(_IN_FLIGHT)
+_SPEND = {False: _SPENT, True: _SPENT.returning(_IN_FLIGHT_COUNT)}  # counting the runs in flight when they are limited
