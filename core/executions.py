@@ -75,7 +75,7 @@ class ExecutionView:
 
 @dataclass(frozen=True)
 class AcceptedRun:
-    """A run queued for an API key, and where the key's request quota stands after it (None: the key has none)."""
+    """A queued run, and where its API key's request quota stands after it (None: no key, or a key without a quota)."""
 
     execution: ExecutionView
     quota: RequestQuota | None
