@@ -10,8 +10,8 @@ from tests.api.test_runs import parse_sse
 
 # DESIGN.md §5, word for word
 DESIGN_EXECUTION_FIELDS = """
-    id status deploymentId deploymentName revision promptId promptVersion provider model options userInput
-    messages result resultValid resultValidationMessage error inputTokens outputTokens durationMs attempts
+    id status deploymentId deploymentName revision rolloutId arm promptId promptVersion provider model options userInput
+    messages result resultValid resultValidationMessage error inputTokens outputTokens costUsd durationMs attempts
     traceId fileId origin createdAt startedAt completedAt
 """
 
