@@ -79,7 +79,8 @@ class Worker:
         self._slots = Slots({p: core.settings.concurrency(p) for p in PROVIDERS}, ahead_seconds=ahead_seconds)
         self._runs: dict[str, Run] = {}
         self._finished: list[tuple[Claim, Outcome, asyncio.Future[bool]]] = []  # outcomes for the next round
-        self._adapters: dict[str, ProviderAdapter | DomainError] = {}  # looked up by the rounds, on the database thread
+        self._adapters: dict[str, ProviderAdapter | DomainError] = {}
+        self._rollouts = rollouts.Pacing()  # used on the database thread only  # looked up by the rounds, on the database thread
         self._wake = asyncio.Event()
         self._closing = False  # the dispatcher ends once the last outcomes are written
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix='hypersigil-db')
@@ -189,7 +190,7 @@ class Worker:
         (looking one up reads its credentials from the database every few seconds)."""
         landed, claims = queue.exchange(self.core.db, finished, wanted, lease_seconds=self.core.settings.lease_seconds)
         # the rollouts these outcomes inform take their next step now (advance, promote, pause, roll back)
-        rollouts.evaluate(self.core, {claim.rollout_id for claim, _ in finished if claim.rollout_id and claim.id in landed})
+        self._rollouts.evaluate(self.core, {claim.rollout_id for claim, _ in finished if claim.rollout_id and claim.id in landed})
         for provider in {claim.provider for claim in claims}:
             try:
                 self._adapters[provider] = find_adapter(self.core, provider)
