@@ -34,6 +34,7 @@ from data.tables import ExecutionStatus, new_id
 
 log = logging.getLogger(__name__)
 AHEAD_SECONDS = 0.05  # claim ahead what the slots take in this time at the recent rate
+ABANDONED_KEPT = 1024  # cancels remembered for claims still on their way from the database
 GATHER_SECONDS = 0.01  # while executions claimed ahead wait, a round waits this long to write and claim more at once
 
 
@@ -79,6 +80,8 @@ class Worker:
         self._runs: dict[str, Run] = {}
         self._finished: list[tuple[Claim, Outcome, asyncio.Future[bool]]] = []  # outcomes for the next round
         self._adapters: dict[str, ProviderAdapter | DomainError] = {}  # looked up by the rounds, on the database thread
+        # cancelled while a round that claimed them was still on its way back from the database thread: never started
+        self._abandoned: dict[str, None] = {}
         self._wake = asyncio.Event()
         self._closing = False  # the dispatcher ends once the last outcomes are written
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix='hypersigil-db')
@@ -179,6 +182,7 @@ class Worker:
         for claim, _, future in finished:
             if not future.done():
                 future.set_result(claim.id in landed)
+        claims = [claim for claim in claims if not self._forget_abandoned(claim.id)]
         for claim in self._slots.claimed(wanted, claims):
             self._start(claim)
 
@@ -315,9 +319,21 @@ class Worker:
         if self._slots.drop(execution_id):
             return  # not started: dropping it is all there is to do
         run = self._runs.get(execution_id)
-        if run is not None and not run.finishing and run.task is not None:
+        if run is None:
+            self._remember_abandoned(execution_id)
+        elif not run.finishing and run.task is not None:
             log.info('worker %s stops execution %s: cancelled or taken over', self.name, execution_id)
             run.task.cancel()
+
+    def _forget_abandoned(self, execution_id: str) -> bool:
+        """True (once) when the execution was cancelled before its claim reached the slots: it must not start."""
+        return self._abandoned.pop(execution_id, False) is None
+
+    def _remember_abandoned(self, execution_id: str) -> None:
+        """A cancel for an execution we do not hold (yet): a round may have claimed it and not placed it in the slots."""
+        self._abandoned[execution_id] = None
+        if len(self._abandoned) > ABANDONED_KEPT:
+            del self._abandoned[next(iter(self._abandoned))]  # most are other workers' executions: keep the latest
 
     async def _on_db_thread(self, function, /, *args, **kwargs):
         """Run database work on the worker's one database thread (in order, one statement at a time), off its loop."""
