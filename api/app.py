@@ -6,7 +6,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.limits import BodyLimit, route_path
-from api.routes import deployments, executions, files, health, keys, prompts, providers, runs
+from api.routes import deployments, executions, files, health, keys, prompts, providers, rollouts, runs
 from core.app import Core
 
 DESCRIPTION = """Run deployments by name and manage prompts, deployments, executions and files.
@@ -25,7 +25,7 @@ api = FastAPI(
 )
 errors.install(api)
 api.add_middleware(BodyLimit)
-for module in (runs, deployments, executions, prompts, providers, files, health, keys):
+for module in (runs, deployments, rollouts, executions, prompts, providers, files, health, keys):
     api.include_router(module.router)
 
 

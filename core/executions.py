@@ -20,11 +20,12 @@ from core.permissions import Actor
 from core.rate_limits import RequestQuota, admit
 from core.refs import looks_like_uuid
 from core.run_request import RunRequest, check_choice, checked_request
-from core.run_target import check_file, find_target
+from core.run_target import check_file, find_target, serve
 from core.templates import build_messages
 from core.text import reject_nul
 from data.tables import (
     FINISHED,
+    Arm,
     Execution,
     ExecutionStatus,
     Origin,
@@ -45,7 +46,9 @@ class ExecutionView:
     status: ExecutionStatus
     deployment_id: str | None
     deployment_name: str | None
-    revision: int | None
+    revision: int | None  # the one that served it (a rollout's candidate's, on its candidate arm)
+    rollout_id: str | None
+    arm: Arm | None  # stable | candidate, for a run under a rollout
     prompt_id: str | None
     prompt_version: int | None
     provider: Provider
@@ -60,6 +63,7 @@ class ExecutionView:
     input_tokens: int | None
     output_tokens: int | None
     duration_ms: int | None
+    cost_usd: float | None  # from the price table when it finished; None for a model the table does not list
     attempts: int
     trace_id: str | None
     file_id: str | None
@@ -82,14 +86,14 @@ class AcceptedRun:
 
 
 _VIEW_FIELDS = tuple(field.name for field in fields(ExecutionView))
-_WORDS = {'status': ExecutionStatus, 'provider': Provider, 'origin': Origin}
+_WORDS = {'status': ExecutionStatus, 'provider': Provider, 'origin': Origin, 'arm': Arm}
 
 
 def execution_view(row: Any) -> ExecutionView:
     """The view of an Execution row, a result row of its table, or a mapping of its columns."""
     value = row.__getitem__ if isinstance(row, Mapping) else row.__getattribute__
     values = {name: value(name) for name in _VIEW_FIELDS}
-    return ExecutionView(**values | {name: word(values[name]) for name, word in _WORDS.items()})
+    return ExecutionView(**values | {name: word(values[name]) for name, word in _WORDS.items() if values[name] is not None})
 
 
 async def run_deployment(
@@ -159,11 +163,12 @@ def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], executio
     request = checked_request(**run)
     # Core statements, not the ORM: this runs once per run, and a session's unit of work costs more than the SQL
     with core.db.begin() as connection:
-        target = find_target(connection, ref)
+        target, arm = serve(connection, find_target(connection, ref), request.trace_id)
         run_options = validate_options(core.registry, target.provider, request.options)
         check_file(connection, core.registry, target, request.file_id)
         messages = build_messages(target.template, request.user_input, input_schema=target.input_schema)
         row = _execution_row(execution_id, actor, target, request, options={**target.options, **run_options}, messages=messages)
+        row |= {'rollout_id': target.rollout_id, 'arm': arm}
         quota = admit(connection, actor, core.clock())  # last before the insert: it holds the key's lock until commit
         connection.execute(sa.insert(EXECUTION), row)
     return AcceptedRun(execution_view(row), quota)

@@ -28,6 +28,7 @@ from core.errors import DomainError
 from core.events import Event, Subscription
 from core.files import load_file
 from core.providers.base import FileInput, ProviderAdapter
+from core.rollouts import evaluation as rollouts
 from core.settings import PROVIDERS
 from data.db import is_sqlite
 from data.tables import ExecutionStatus, new_id
@@ -157,6 +158,7 @@ class Worker:
                 if not self._slots.closed and time.monotonic() - last_poll >= self.poll_seconds:
                     last_poll = time.monotonic()
                     await self._recover()
+                    await self._on_db_thread(self._evaluate_running_rollouts)
                     self._slots.mark()
                 await self._round()
             except Exception as error:  # a database hiccup must not end the worker: the next round tries again
@@ -190,12 +192,18 @@ class Worker:
         """A round's database work, on the database thread: the transaction, then the adapters of the providers claimed
         (looking one up reads its credentials from the database every few seconds)."""
         landed, claims = queue.exchange(self.core.db, finished, wanted, lease_seconds=self.core.settings.lease_seconds)
+        # the rollouts these outcomes inform take their next step now (advance, promote, pause, roll back)
+        rollouts.evaluate(self.core, {claim.rollout_id for claim, _ in finished if claim.rollout_id and claim.id in landed})
         for provider in {claim.provider for claim in claims}:
             try:
                 self._adapters[provider] = find_adapter(self.core, provider)
             except Exception:  # the claims are taken: keep the adapter we have (if none, their runs fail and are retried)
                 log.exception('worker %s could not look up the %s adapter', self.name, provider)
         return landed, claims
+
+    def _evaluate_running_rollouts(self) -> None:
+        """A stage whose minutes run out while no run finishes still ends: each running rollout, at the slow poll."""
+        rollouts.evaluate(self.core, rollouts.running_rollouts(self.core))
 
     async def _record(self, claim: Claim, outcome: Outcome) -> bool:
         """Hand the outcome to the next round; True once written, False when the lease was no longer ours."""
