@@ -73,7 +73,7 @@ async def run_deployment(
         )
     else:
         execution = await _waited(core, execution_id, queue, wait) if wait else await queue()
-        response = _answer(request, execution, hidden=queue.hidden_fields())
+        response = _answer(request, execution, waited=bool(wait), hidden=queue.hidden_fields())
     response.headers.update(quota_headers(queue.accepted.quota if queue.accepted else None))
     if queue.accepted and queue.accepted.replayed:
         response.headers['Idempotent-Replayed'] = 'true'
@@ -99,9 +99,9 @@ class KeyedQueue:
 HIDDEN_MESSAGES = frozenset({'messages'})
 
 
-def _answer(request: Request, execution: ExecutionView, *, hidden: frozenset[str]) -> Response:
-    """200 with the finished execution, or 202 with where to poll for it."""
-    if execution.finished:
+def _answer(request: Request, execution: ExecutionView, *, waited: bool, hidden: frozenset[str]) -> Response:
+    """200 with the execution waited for and finished, or 202 with where to poll for it (a replay without a wait too)."""
+    if waited and execution.finished:
         record = ExecutionPublic.model_validate(execution).model_dump_json(by_alias=True, exclude=set(hidden))
         return Response(record, media_type='application/json')
     accepted = RunAccepted(

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from data.tables import Execution, IdempotencyKey
 from tests.api.conftest import assert_error, create_deployment, create_prompt
+from tests.api.test_runs import parse_sse
 from tests.clock import Clock
 
 RUN = '/deployments/support-bot/run'
@@ -121,3 +122,22 @@ async def test_a_bad_idempotency_key_is_refused_naming_the_header_and_writes_not
 
     assert_error(response, 422, 'invalid', 'Idempotency-Key')
     assert executions(core) == 0
+
+
+async def test_a_replay_of_a_finished_run_without_wait_answers_202(client, runner, deployment, worker):
+    first = await client.post(f'{RUN}?wait=10', json=BODY, headers=with_key(runner, 'k'))
+    second = await client.post(RUN, json=BODY, headers=with_key(runner, 'k'))
+
+    assert (first.status_code, second.status_code) == (200, 202)
+    assert second.json() == {'executionId': first.json()['id'], 'status': 'completed', 'deployment': 'support-bot', 'revision': 1}
+
+
+async def test_a_streamed_replay_follows_the_first_run(client, runner, deployment, worker, fake_llm):
+    fake_llm.latency = 0.3
+    first = await client.post(RUN, json=BODY, headers=with_key(runner, 'k'))
+    second = await client.post(f'{RUN}?stream=true', json=BODY, headers=with_key(runner, 'k'))
+
+    events = parse_sse(second.text)
+    assert second.headers['Idempotent-Replayed'] == 'true'
+    assert events[-1][0] == 'execution'
+    assert (events[-1][1]['id'], events[-1][1]['result']) == (first.json()['executionId'], fake_llm.reply_text)
