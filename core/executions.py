@@ -14,6 +14,7 @@ from core.app import Core
 from core.engine.cancel import cancel_execution as cancel_in_queue
 from core.errors import NotFound
 from core.events import Event
+from core.idempotency import claim as claim_idempotency_key
 from core.options import validate_options
 from core.pagination import Page, paginate
 from core.permissions import Actor
@@ -55,6 +56,7 @@ class ExecutionView:
     model: str
     options: dict[str, Any]
     user_input: str
+    variables: dict[str, Any] | None
     messages: list[dict[str, Any]]
     result: str | None
     result_valid: bool | None
@@ -79,10 +81,14 @@ class ExecutionView:
 
 @dataclass(frozen=True)
 class AcceptedRun:
-    """A queued run, and where its API key's request quota stands after it (None: no key, or a key without a quota)."""
+    """A queued run, and where its API key's request quota stands after it (None: no key, a key without a quota, or a
+    replay); `replayed`: an earlier request with the same idempotency key queued it; `shows_messages`: the caller may
+    read the rendered messages (the prompt) of executions."""
 
     execution: ExecutionView
     quota: RequestQuota | None
+    replayed: bool = False
+    shows_messages: bool = True
 
 
 _VIEW_FIELDS = tuple(field.name for field in fields(ExecutionView))
@@ -101,7 +107,8 @@ async def run_deployment(
     actor: Actor,
     ref: str,
     *,
-    user_input: str,
+    user_input: str | None = None,
+    variables: dict | None = None,
     options: dict | None = None,
     trace_id: str | None = None,
     file_id: str | None = None,
@@ -110,9 +117,11 @@ async def run_deployment(
 ) -> ExecutionView:
     """Queue one run of a deployment and wake a worker; the execution comes back pending.
 
+    `user_input` is the caller's text ({{input}}), `variables` the template's other names (at least one of the two).
     `execution_id` (from new_execution_id) lets a follower listen for the execution before it exists.
     """
-    run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
+    run = {'user_input': user_input, 'variables': variables, 'options': options, 'trace_id': trace_id,
+           'file_id': file_id, 'origin': origin}  # fmt: skip
     accepted = await asyncio.to_thread(_queue_run, core, actor, ref, run, execution_id or new_id())
     _announce(core, accepted.execution)
     return accepted.execution
@@ -123,21 +132,26 @@ async def run_deployment_with_key(
     token: str,
     ref: str,
     *,
-    user_input: str,
+    user_input: str | None = None,
+    variables: dict | None = None,
     options: dict | None = None,
     trace_id: str | None = None,
     file_id: str | None = None,
+    idempotency_key: str | None = None,
+    origin: str = Origin.API,
     execution_id: str | None = None,
 ) -> AcceptedRun:
     """run_deployment for the holder of an API key (Unauthorized says why a key is refused, Forbidden what it lacks,
-    RateLimited which of its limits it is over).
+    RateLimited which of its limits it is over), with an optional `Idempotency-Key` (core/idempotency.py).
 
     The key is checked in the same hop to a thread as the insert: the run path is hot, and a hop costs more CPU than
-    the key's indexed read.
+    the key's indexed read. A replay's execution has another id than `execution_id`.
     """
-    run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': Origin.API}
+    run = {'user_input': user_input, 'variables': variables, 'options': options, 'trace_id': trace_id,
+           'file_id': file_id, 'origin': origin, 'idempotency_key': idempotency_key}  # fmt: skip
     accepted = await asyncio.to_thread(_queue_run_with_key, core, token, ref, run, execution_id or new_id())
-    _announce(core, accepted.execution)
+    if not accepted.replayed:
+        _announce(core, accepted.execution)
     return accepted
 
 
@@ -157,21 +171,31 @@ def _queue_run_with_key(core: Core, token: str, ref: str, run: dict[str, Any], e
 def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], execution_id: str) -> AcceptedRun:
     """Check, render and insert the pending execution (blocking: database, schema validation); call it off the loop.
 
-    `run` holds user_input, options, trace_id, file_id and origin.
+    `run` holds checked_request's arguments.
     """
     actor.require('deployments:run')
-    request = checked_request(**run)
+    request = checked_request(**run, ref=ref)
+    if request.file_id is not None:
+        actor.require('files:read')  # naming a file reads it: without the scope, any file could be attached by id
+    shows_messages = actor.can('executions:read')  # the rendered messages hold the prompt
     # Core statements, not the ORM: this runs once per run, and a session's unit of work costs more than the SQL
     with core.db.begin() as connection:
+        if request.idempotency is not None and actor.kind == 'api_key':
+            earlier = claim_idempotency_key(connection, actor.id, request.idempotency, execution_id, core.clock())
+            if earlier is not None:
+                replayed = connection.execute(_BY_ID, {'id': earlier}).one()
+                return AcceptedRun(execution_view(replayed), None, replayed=True, shows_messages=shows_messages)
         target, arm = serve(connection, find_target(connection, ref), request.trace_id)
         run_options = validate_options(core.registry, target.provider, request.options)
         check_file(connection, core.registry, target, request.file_id)
-        messages = build_messages(target.template, request.user_input, input_schema=target.input_schema)
+        messages = build_messages(
+            target.template, request.user_input, variables=request.variables, input_schema=target.input_schema
+        )
         row = _execution_row(execution_id, actor, target, request, options={**target.options, **run_options}, messages=messages)
         row |= {'rollout_id': target.rollout_id, 'arm': arm}
         quota = admit(connection, actor, core.clock())  # last before the insert: it holds the key's lock until commit
         connection.execute(sa.insert(EXECUTION), row)
-    return AcceptedRun(execution_view(row), quota)
+    return AcceptedRun(execution_view(row), quota, shows_messages=shows_messages)
 
 
 def _execution_row(
@@ -191,7 +215,8 @@ def _execution_row(
         'options': options,
         'messages': messages,
         'response_schema': target.response_schema,
-        'user_input': request.user_input,
+        'user_input': request.stored_input(),
+        'variables': request.variables,
         'trace_id': request.trace_id,
         'file_id': request.file_id,
         'origin': request.origin,

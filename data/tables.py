@@ -146,6 +146,7 @@ class Execution(SQLModel, table=True):
     messages: list = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     response_schema: dict | None = json_column()
     user_input: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    variables: dict | None = json_column()  # the run's `variables` as sent (None: the input text alone)
     trace_id: str | None = Field(default=None, max_length=200, index=True)
     file_id: str | None = Field(default=None, max_length=36)
     origin: str = Field(default=Origin.API, max_length=10)  # an Origin
@@ -235,6 +236,18 @@ class Rollout(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = None
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """An API key's `Idempotency-Key` and the run it started: a retry with the same key gets that run, for 24 h."""
+
+    __tablename__ = 'idempotency_key'
+
+    api_key_id: str = Field(sa_column=sa.Column(sa.String(36), sa.ForeignKey('api_key.id', ondelete='CASCADE'), primary_key=True))
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)  # SHA-256 of the request: the same key with another body is refused
+    execution_id: str = Field(max_length=36)
+    created_at: datetime = Field(index=True)  # from Core.clock; the key expires 24 h after
 
 
 class ProviderCredential(SQLModel, table=True):
