@@ -124,6 +124,7 @@ async def run_deployment_with_key(
     trace_id: str | None = None,
     file_id: str | None = None,
     execution_id: str | None = None,
+    origin: str = Origin.API,
 ) -> AcceptedRun:
     """run_deployment for the holder of an API key (Unauthorized says why a key is refused, Forbidden what it lacks,
     RateLimited which of its limits it is over).
@@ -131,7 +132,7 @@ async def run_deployment_with_key(
     The key is checked in the same hop to a thread as the insert: the run path is hot, and a hop costs more CPU than
     the key's indexed read.
     """
-    run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': Origin.API}
+    run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
     accepted = await asyncio.to_thread(_queue_run_with_key, core, token, ref, run, execution_id or new_id())
     _announce(core, accepted.execution)
     return accepted
