@@ -57,6 +57,7 @@ def authorized(scope: str) -> Callable[..., Actor]:
     return actor
 
 
+DeploymentsRun = Annotated[Actor, Depends(authorized('deployments:run'))]
 DeploymentsRead = Annotated[Actor, Depends(authorized('deployments:read'))]
 DeploymentsWrite = Annotated[Actor, Depends(authorized('deployments:write'))]
 PromptsRead = Annotated[Actor, Depends(authorized('prompts:read'))]

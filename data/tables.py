@@ -105,10 +105,11 @@ UNFINISHED = frozenset({ExecutionStatus.PENDING, ExecutionStatus.RUNNING})
 
 
 class Origin(StrEnum):
-    """Who asked for an execution: the dashboard or the API."""
+    """Who asked for an execution: the dashboard, the API, or the API's OpenAI-compatible endpoint."""
 
     UI = 'ui'
     API = 'api'
+    OPENAI = 'openai'
 
 
 class Execution(SQLModel, table=True):
