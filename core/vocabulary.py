@@ -3,6 +3,15 @@
 Each is defined once, as an enum beside the table it describes (data/tables.py); this module only hands them on.
 """
 
-from data.tables import FINISHED, UNFINISHED, ExecutionStatus, Origin, Provider
+from data.tables import FINISHED, SUBSCRIBABLE_EVENTS, UNFINISHED, DeliveryStatus, ExecutionStatus, Origin, Provider, WebhookEvent
 
-__all__ = ['FINISHED', 'UNFINISHED', 'ExecutionStatus', 'Origin', 'Provider']
+__all__ = [
+    'FINISHED',
+    'SUBSCRIBABLE_EVENTS',
+    'UNFINISHED',
+    'DeliveryStatus',
+    'ExecutionStatus',
+    'Origin',
+    'Provider',
+    'WebhookEvent',
+]
