@@ -211,3 +211,30 @@ async def test_a_cancel_queues_its_delivery_in_the_same_transaction(core, webhoo
     cancel_in_queue(core, SYSTEM, plain.id)
     found = deliveries.list_deliveries(core, SYSTEM, created.endpoint.id).items
     assert [(d.record_id, d.status) for d in found] == [(hooked.id, 'pending')]
+
+
+async def test_a_host_rebound_to_loopback_after_saving_fails_its_attempt_saying_why(core, webhook_receiver, dns):
+    from core.webhooks.deliverer import Deliverer
+
+    lookups = dns('rebind.test', ['8.8.8.8', '127.0.0.1'])  # public when saved, loopback when connecting
+    created = add_endpoint(core, f'https://rebind.test:{webhook_receiver.port}/')
+    deliverer = Deliverer(core, poll_seconds=0.1)
+    await deliverer.start()
+    try:
+        deliveries.send_test(core, SYSTEM, created.endpoint.id)
+        [delivery] = await settled(core, created.endpoint.id, 1)
+    finally:
+        await deliverer.stop()
+    assert (delivery.status, delivery.attempts) == ('failed', 1)  # retrying cannot help: only a new URL can
+    assert delivery.last_error == 'refused: rebind.test resolves to a loopback address'
+    assert len(lookups) == 2 and webhook_receiver.connections == 0
+
+
+async def test_a_redirect_is_never_followed_and_counts_as_a_failure(core, webhooks_on, webhook_receiver):
+    webhook_receiver.redirect_to('http://127.0.0.1:1/inside')
+    created = add_endpoint(core, webhook_receiver.url)
+    deliveries.send_test(core, SYSTEM, created.endpoint.id)
+    [delivery] = await settled(core, created.endpoint.id, 1)
+    assert (delivery.status, delivery.attempts) == ('failed', 3)
+    assert delivery.last_error == 'redirect not followed (302 to http://127.0.0.1:1/inside)'
+    assert [r.path for r in webhook_receiver.requests] == ['/', '/', '/']
