@@ -44,6 +44,7 @@ def serve(settings: Settings) -> None:
     from core import users
     from core.app import WEB_LOCK_WAIT_SECONDS, build_core, worker_core
     from core.engine.worker import Worker
+    from core.webhooks.deliverer import Deliverer
     from ui import pages
 
     core = build_core(settings, lock_wait=WEB_LOCK_WAIT_SECONDS)
@@ -61,6 +62,10 @@ def serve(settings: Settings) -> None:
         worker = Worker(workers_core, name=f'web-{number + 1}')
         app.on_startup(worker.start)
         app.on_shutdown(worker.stop)  # gracefully: runs in flight finish or go back to the queue
+    if settings.workers:  # webhook deliveries go out from wherever executions run
+        deliverer = Deliverer(workers_core)
+        app.on_startup(deliverer.start)
+        app.on_shutdown(deliverer.stop)
     if not settings.workers:  # a worker imports the SDKs as it starts; without one, import them off the loop now
         app.on_startup(lambda: run.io_bound(core.registry.load_adapters))
     app.on_shutdown(core.registry.aclose)  # after the workers: their calls are done

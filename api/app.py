@@ -7,10 +7,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api import errors
 from api.limits import BodyLimit, route_path
 from api.openai_compat.app import openai_api
-from api.routes import deployments, executions, files, health, keys, prompts, providers, rollouts, runs
+from api.routes import deployments, executions, files, health, keys, prompts, providers, rollouts, runs, webhooks
 from core.app import Core
 
-DESCRIPTION = """Run deployments by name and manage prompts, deployments, executions and files.
+DESCRIPTION = """Run deployments by name and manage prompts, deployments, executions, files and webhooks.
 
 Authenticate with an API key (`python main.py keys create`, or `POST /keys` with an admin key) as
 `Authorization: Bearer hs_…` or `X-API-Key: hs_…`.
@@ -29,7 +29,7 @@ api = FastAPI(
 )
 errors.install(api)
 api.add_middleware(BodyLimit)
-for module in (runs, deployments, rollouts, executions, prompts, providers, files, health, keys):
+for module in (runs, deployments, rollouts, executions, prompts, providers, files, health, keys, webhooks):
     api.include_router(module.router)
 api.mount('/openai', openai_api)
 

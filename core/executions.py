@@ -254,8 +254,10 @@ def read_execution(core: Core, execution_id: str) -> ExecutionView:
 
 
 def cancel_execution(core: Core, actor: Actor, execution_id: str) -> ExecutionView:
-    """Cancel a pending or running execution; Conflict once it has finished."""
-    return execution_view(cancel_in_queue(core, actor, execution_id))
+    """Cancel a pending or running execution; Conflict once it has finished. Its webhooks are queued with the cancel."""
+    from core.webhooks.outbox import enqueue_executions  # here: the outbox imports this module
+
+    return execution_view(cancel_in_queue(core, actor, execution_id, on_cancelled=enqueue_executions))
 
 
 def list_executions(

@@ -7,6 +7,7 @@ import signal
 from core.app import Core, build_core
 from core.engine.worker import Worker
 from core.settings import Settings
+from core.webhooks.deliverer import Deliverer
 
 
 def run_worker(settings: Settings) -> None:
@@ -34,8 +35,10 @@ async def _serve(core: Core) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    worker = Worker(core)
+    worker, deliverer = Worker(core), Deliverer(core)
     await worker.start()
+    await deliverer.start()  # webhook deliveries go out from wherever executions run
     await stop.wait()
     await worker.stop()
+    await deliverer.stop()
     await core.registry.aclose()

@@ -30,6 +30,7 @@ from core.files import load_file
 from core.providers.base import FileInput, ProviderAdapter
 from core.rollouts import evaluation as rollouts
 from core.settings import PROVIDERS
+from core.webhooks.outbox import enqueue_executions
 from data.db import is_sqlite
 from data.tables import ExecutionStatus, new_id
 
@@ -191,7 +192,8 @@ class Worker:
     def _exchange(self, finished: list[tuple[Claim, Outcome]], wanted: dict[str, int]) -> tuple[set[str], list[Claim]]:
         """A round's database work, on the database thread: the transaction, then the adapters of the providers claimed
         (looking one up reads its credentials from the database every few seconds)."""
-        landed, claims = queue.exchange(self.core.db, finished, wanted, lease_seconds=self.core.settings.lease_seconds)
+        lease_seconds, on_finished = self.core.settings.lease_seconds, enqueue_executions  # webhooks, in the same transaction
+        landed, claims = queue.exchange(self.core.db, finished, wanted, lease_seconds=lease_seconds, on_finished=on_finished)
         # the rollouts these outcomes inform take their next step now (advance, promote, pause, roll back)
         rollouts.evaluate(self.core, {claim.rollout_id for claim, _ in finished if claim.rollout_id and claim.id in landed})
         for provider in {claim.provider for claim in claims}:
@@ -219,7 +221,9 @@ class Worker:
         self._finished = []
 
     async def _recover(self) -> None:
-        recovered = await self._on_db_thread(queue.requeue_expired, self.core.db, max_attempts=self.core.settings.max_attempts)
+        max_attempts = self.core.settings.max_attempts
+        requeue = functools.partial(queue.requeue_expired, on_finished=enqueue_executions)
+        recovered = await self._on_db_thread(requeue, self.core.db, max_attempts=max_attempts)
         for execution_id, status in recovered.items():
             log.warning('execution %s lost its lease; now %s', execution_id, status)
             self._publish(execution_id, status)
