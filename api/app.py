@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import errors
+from api import docs, errors
 from api.limits import BodyLimit, route_path
 from api.routes import deployments, executions, files, health, keys, prompts, providers, runs
 from core.app import Core
@@ -20,10 +20,11 @@ api = FastAPI(
     version='1.0.0',
     description=DESCRIPTION,
     openapi_url='/openapi.json',
-    docs_url='/docs',
+    docs_url=None,  # api/docs.py serves them, with Swagger UI's files from our own process
     redoc_url=None,
 )
 errors.install(api)
+docs.install(api)
 api.add_middleware(BodyLimit)
 for module in (runs, deployments, executions, prompts, providers, files, health, keys):
     api.include_router(module.router)
