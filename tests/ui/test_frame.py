@@ -51,3 +51,19 @@ async def test_the_theme_follows_the_system_until_chosen_and_is_kept_on_the_acco
 
 def theme_of(core, email: str) -> str | None:
     return next(u.theme for u in users.list_users(core, Actor.system()) if u.email == email)
+
+
+async def test_an_unknown_address_shows_our_not_found_page_inside_the_frame(user: User, seed) -> None:
+    await signed_in(user, seed)
+    response = await user.http_client.get('/no-such-page')
+    assert response.status_code == 404
+    page = response.text
+    assert 'There is no page at /no-such-page.' in page and 'Page not found' in page
+    assert 'aria-label' in page and '/executions' in page  # the header's Menu button and the navigation
+    assert 'HTTPException' not in page
+
+
+async def test_an_unknown_address_offers_a_visitor_the_sign_in(user: User) -> None:
+    response = await user.http_client.get('/no-such-page')
+    assert response.status_code == 404
+    assert 'Sign in to Hypersigil' in response.text and 'HTTPException' not in response.text
