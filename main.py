@@ -45,7 +45,7 @@ def serve(settings: Settings) -> None:
     from core.app import WEB_LOCK_WAIT_SECONDS, build_core, worker_core
     from core.engine.worker import Worker
     from core.webhooks.deliverer import Deliverer
-    from ui import pages
+    from ui import brand, pages
 
     core = build_core(settings, lock_wait=WEB_LOCK_WAIT_SECONDS)
     setup_token = users.issue_setup_token(core)
@@ -75,6 +75,8 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         title='Hypersigil',
+        favicon=brand.FAVICON,
+        dark=None,  # follow the system's light or dark setting until the person picks one (ui/frame.py)
         reload=False,
         show=False,
     )

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import errors
+from api import docs, errors
 from api.limits import BodyLimit, route_path
 from api.openai_compat.app import openai_api
 from api.routes import deployments, executions, files, health, keys, prompts, providers, rollouts, runs, webhooks
@@ -24,10 +24,11 @@ api = FastAPI(
     version='1.0.0',
     description=DESCRIPTION,
     openapi_url='/openapi.json',
-    docs_url='/docs',
+    docs_url=None,  # api/docs.py serves them, with Swagger UI's files from our own process
     redoc_url=None,
 )
 errors.install(api)
+docs.install(api)
 api.add_middleware(BodyLimit)
 for module in (runs, deployments, rollouts, executions, prompts, providers, files, health, keys, webhooks):
     api.include_router(module.router)

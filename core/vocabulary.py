@@ -1,4 +1,4 @@
-"""The words for statuses, origins and providers, for the faces (ui/, api/) that must not import data/.
+"""The words for statuses, origins, providers and themes, for the faces (ui/, api/) that must not import data/.
 
 Each is defined once, as an enum beside the table it describes (data/tables.py); this module only hands them on.
 """
@@ -14,6 +14,7 @@ from data.tables import (
     Provider,
     RegressionAction,
     RolloutStatus,
+    Theme,
     WebhookEvent,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     'Provider',
     'RegressionAction',
     'RolloutStatus',
+    'Theme',
     'WebhookEvent',
 ]

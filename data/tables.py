@@ -104,6 +104,13 @@ FINISHED = frozenset({ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, Executi
 UNFINISHED = frozenset({ExecutionStatus.PENDING, ExecutionStatus.RUNNING})
 
 
+class Theme(StrEnum):
+    """A person's choice of colours for the dashboard (app_user.theme); no choice (NULL) follows the system's."""
+
+    LIGHT = 'light'
+    DARK = 'dark'
+
+
 class Origin(StrEnum):
     """Who asked for an execution: the dashboard, the API, or the API's OpenAI-compatible endpoint."""
 
@@ -294,6 +301,7 @@ class User(SQLModel, table=True):
     disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    theme: str | None = Field(default=None, max_length=5)  # a Theme; None follows the system setting
 
 
 class UserSession(SQLModel, table=True):
