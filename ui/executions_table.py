@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 
 from nicegui import events, ui
 
-from core import executions
+from core import execution_listing
 from core.errors import DomainError
 from core.executions import ExecutionView
 from core.follow import ExecutionChange, watch_executions
@@ -75,7 +75,7 @@ class ExecutionsTable:
         page = page or pagination.get('page') or 1
         page_size = page_size or pagination.get('rowsPerPage') or 20
         try:
-            result = await self.me.act(executions.list_executions, **vars(self.filters), page=page, page_size=page_size)
+            result = await self.me.act(execution_listing.list_executions, **vars(self.filters), page=page, page_size=page_size)
         except DomainError as error:
             feedback.failure(error)
             return
