@@ -12,6 +12,7 @@ from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
 from ui.page_guard import dashboard_page
+from ui.refused_calls import RefusedCalls
 from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
@@ -59,6 +60,9 @@ class DeploymentView:
                 ui.link('All executions of this deployment', f'/executions?deployment={deployment.name}').classes('text-sm')
             self.executions = ExecutionsTable(me, filters=ExecutionFilters(deployment=deployment.name), page_size=10)
         with ui.card().classes('w-full'):
+            ui.label('Refused calls').classes('font-semibold')
+            self.refused = RefusedCalls(me, deployment.id)
+        with ui.card().classes('w-full'):
             ui.label('Revisions').classes('font-semibold')
             self.revisions = ui.column().classes('w-full gap-1')
 
@@ -79,6 +83,7 @@ class DeploymentView:
                     ui.label(f'{label}:').classes('text-slate-500 w-24')
                     ui.label(value)
         self.try_it.options.show(d.provider, self.try_it.options.values())
+        await self.refused.load()
         await self._show_revisions()
 
     async def _show_revisions(self) -> None:
