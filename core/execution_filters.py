@@ -103,4 +103,7 @@ def _utc(field: str, value: Any) -> datetime | None:
         return None
     if not isinstance(value, datetime):
         raise Invalid(field, 'must be a date and time')
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # the first or last moment Python knows, moved by a zone offset past the edge
+        raise Invalid(field, 'is out of range') from None

@@ -50,6 +50,7 @@ async def test_search_dates_and_order_narrow_the_list(client, admin, deployment)
         ({'to': '2026-13-01'}, 'to'),
         ({'from': '2026-01-02', 'to': '2026-01-01'}, 'to'),
         ({'order': 'newest'}, 'order'),
+        ({'from': '0001-01-01T00:00:00+01:00'}, 'from'),
     ],
 )
 async def test_bad_search_dates_or_order_are_422_naming_the_field(client, admin, params, field):
