@@ -56,6 +56,7 @@ bench: install
 	$(PY) -m bench.api
 	$(PY) -m bench.deployments_table
 	$(PY) -m bench.admission
+	$(PY) -m bench.executions_export
 
 lint: install
 	$(VENV)/bin/ruff check .
