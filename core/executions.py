@@ -16,14 +16,12 @@ from core.errors import NotFound
 from core.events import Event
 from core.idempotency import claim as claim_idempotency_key
 from core.options import validate_options
-from core.pagination import Page, paginate
 from core.permissions import Actor
 from core.rate_limits import RequestQuota, admit
 from core.refs import looks_like_uuid
-from core.run_request import RunRequest, check_choice, checked_request
+from core.run_request import RunRequest, checked_request
 from core.run_target import check_file, find_target, serve
 from core.templates import build_messages
-from core.text import reject_nul
 from data.tables import (
     FINISHED,
     Arm,
@@ -258,38 +256,6 @@ def cancel_execution(core: Core, actor: Actor, execution_id: str) -> ExecutionVi
     from core.webhooks.outbox import enqueue_executions  # here: the outbox imports this module
 
     return execution_view(cancel_in_queue(core, actor, execution_id, on_cancelled=enqueue_executions))
-
-
-def list_executions(
-    core: Core,
-    actor: Actor,
-    *,
-    deployment: str | None = None,
-    status: str | None = None,
-    trace_id: str | None = None,
-    origin: str | None = None,
-    page: int = 1,
-    page_size: int = 20,
-) -> Page[ExecutionView]:
-    """Newest first; `deployment` is a deployment id or name (deleted deployments' executions match too)."""
-    actor.require('executions:read')
-    reject_nul(deployment=deployment, traceId=trace_id)
-    statement = sa.select(Execution)
-    if deployment:
-        column = Execution.deployment_id if looks_like_uuid(deployment) else Execution.deployment_name
-        statement = statement.where(column == deployment)
-    if status is not None:
-        check_choice('status', status, ExecutionStatus)
-        statement = statement.where(Execution.status == status)
-    if trace_id:
-        statement = statement.where(Execution.trace_id == trace_id)
-    if origin is not None:
-        check_choice('origin', origin, Origin)
-        statement = statement.where(Execution.origin == origin)
-    statement = statement.order_by(Execution.created_at.desc(), Execution.id.desc())
-    with core.session() as session:
-        found = paginate(session, statement, page=page, page_size=page_size)
-    return Page([execution_view(row) for row in found.items], found.total, found.page, found.page_size)
 
 
 _BY_ID = sa.select(EXECUTION).where(EXECUTION.c.id == sa.bindparam('id'))

@@ -258,6 +258,27 @@ class IdempotencyKey(SQLModel, table=True):
     created_at: datetime = Field(index=True)  # from Core.clock; the key expires 24 h after
 
 
+class RefusedRun(SQLModel, table=True):
+    """A run request the API refused (4xx), kept so a deployment's owners see what its callers get wrong.
+
+    `deployment_id` is None when the name matched no deployment; core keeps the newest rows of each deployment only.
+    """
+
+    __tablename__ = 'refused_run'
+    __table_args__ = (sa.Index('ix_refused_run_deployment_id', 'deployment_id', 'id'),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deployment_id: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(36), sa.ForeignKey('deployment.id', ondelete='CASCADE'))
+    )
+    deployment_ref: str = Field(max_length=200)  # the deployment as the caller named it
+    api_key_id: str | None = Field(default=None, max_length=36)
+    key_name: str = Field(max_length=200)
+    status: int  # the HTTP status the caller was answered
+    message: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class ProviderCredential(SQLModel, table=True):
     __tablename__ = 'provider_credential'
 
