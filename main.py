@@ -1,6 +1,7 @@
 """Wires Hypersigil together: settings -> database -> core -> worker; the dashboard with the API at /api/v1; the CLI."""
 
 import argparse
+import logging
 import os
 import sys
 from contextlib import suppress
@@ -28,10 +29,17 @@ def main(argv: list[str]) -> None:
         print('database is up to date')
         return
     if command == 'worker':
+        from core.engine.supervisor import watch_supervisor
+
+        parent = watch_supervisor(settings.env)  # from the first moment: the imports and migrations take seconds
         from core.engine.process import run_worker
 
-        run_worker(settings)
-        return
+        run_worker(settings, parent)
+        # nothing is left to do, and finalizing the interpreter took 3.5 s more under load (the SDKs' modules): a
+        # supervisor waits for it, and an orphan must be gone within 5 s
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)
     if command == 'users':
         sys.exit(users_command(settings, argv[2:]))
     if command == 'keys':

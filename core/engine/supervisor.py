@@ -9,8 +9,9 @@ import asyncio
 import logging
 import os
 import signal
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,9 @@ SUPERVISOR_PID = 'HYPERSIGIL_SUPERVISOR_PID'
 RESTART_SECONDS = (0.5, 30.0)  # the first and longest delay before restarting a worker that died
 HEALTHY_SECONDS = 30.0  # a worker that lived this long restarts at once after dying: it was not a crash loop
 STOP_SECONDS = 15.0  # a worker's graceful stop (runs in flight get 10 s) before it is killed
+PARENT_CHECK_SECONDS = 0.25
+ORPHAN_GRACE_SECONDS = 2.0  # runs in flight when the supervisor died: this long to finish, then handed back
+ORPHAN_EXIT_SECONDS = 4.0  # ... and the worker ends by then whatever is left to do (a start, a lock wait)
 
 
 class Supervisor:
@@ -81,3 +85,40 @@ class Supervisor:
 def _signal(process: asyncio.subprocess.Process, signum: int) -> None:
     with suppress(ProcessLookupError):  # it has just exited
         process.send_signal(signum)
+
+
+def watch_supervisor(env: dict[str, str]) -> 'ParentWatch | None':
+    """In a worker process: watch the supervisor that started it, if one did (call it first: imports take seconds)."""
+    pid = env.get(SUPERVISOR_PID)
+    return ParentWatch(int(pid)) if pid else None
+
+
+class ParentWatch:
+    """Notices, on a thread of its own, that the supervisor is gone (its orphans are adopted by init or a subreaper)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.gone = False
+        self._callbacks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._watch, name='parent-watch', daemon=True).start()
+
+    def on_gone(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if not self.gone:
+                self._callbacks.append(callback)
+                return
+        callback()
+
+    def _watch(self) -> None:
+        while os.getppid() == self.pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        log.warning('the supervising process %d is gone; stopping', self.pid)
+        timer = threading.Timer(ORPHAN_EXIT_SECONDS, os._exit, (1,))
+        timer.daemon = True
+        timer.start()
+        with self._lock:
+            self.gone = True
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
