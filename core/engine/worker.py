@@ -1,6 +1,7 @@
 """The worker: claims executions as slots free up, runs them concurrently per provider, and keeps their leases alive.
 
-Wake-up: a 'created' event on the in-process bus (or, on PostgreSQL, a notification from any process) starts new work
+Wake-up: a 'created' event on the bus (from any process once the bus is connected; on PostgreSQL also a notification
+from the table's triggers) starts new work
 at once; a slow poll (`poll_seconds`) finds rows the notifications missed and recovers expired leases.
 Each round writes the outcomes that finished since the last one and claims what fits in the free slots (core.engine.slots
 decides how many), in one transaction; a slot frees when its provider call ends, so the next execution never waits for
@@ -25,7 +26,7 @@ from core.engine.call import LeaseLost, call_provider, find_adapter
 from core.engine.queue import Claim, Outcome
 from core.engine.slots import Slots
 from core.errors import DomainError
-from core.events import Event, Subscription
+from core.events import GAP, Event, Subscription
 from core.files import load_file
 from core.providers.base import FileInput, ProviderAdapter
 from core.rollouts import evaluation as rollouts
@@ -302,6 +303,8 @@ class Worker:
         async for event in subscription:
             if event.kind == 'created':
                 self._created(event.data.get('provider'))
+            elif event.kind == GAP:  # news from another process may be lost: look for work now, not at the next poll
+                self._created(None)
             elif event.kind == 'status' and event.data.get('status') == ExecutionStatus.CANCELLED:
                 self._abandon(event.execution_id)
 
