@@ -6,6 +6,7 @@ These are short synchronous statements; the worker runs a round (outcomes writte
 """
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,8 @@ from data.tables import Execution, ExecutionStatus, new_id, utcnow
 
 EXECUTION = Execution.__table__
 LOST_MESSAGE = 'the worker running this execution stopped responding, and no attempts are left'
+# called in the transaction that finishes executions, with their ids (the webhook outbox queues their deliveries there)
+OnFinished = Callable[[sa.Connection, list[str]], object]
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,12 @@ _OUTCOME_FIELDS = tuple(Outcome.__dataclass_fields__)
 
 
 def exchange(
-    engine: sa.Engine, finished: list[tuple[Claim, Outcome]], wanted: dict[str, int], *, lease_seconds: float
+    engine: sa.Engine,
+    finished: list[tuple[Claim, Outcome]],
+    wanted: dict[str, int],
+    *,
+    lease_seconds: float,
+    on_finished: OnFinished | None = None,
 ) -> tuple[set[str], list[Claim]]:
     """One transaction for a worker's round: write its finished outcomes (fenced), then claim up to `wanted[provider]`
     more pending executions of each provider, oldest first, each provider's in one atomic statement.
@@ -63,6 +71,8 @@ def exchange(
     """
     with engine.begin() as connection:
         landed = _finish(connection, finished) if finished else set()
+        if landed and on_finished is not None:
+            on_finished(connection, sorted(landed))
         claims = [c for provider, limit in wanted.items() for c in _claim(connection, provider, limit, lease_seconds)]
     return landed, claims
 
@@ -172,7 +182,7 @@ def release_executions(engine: sa.Engine, claims: list[Claim]) -> set[str]:
     return released
 
 
-def requeue_expired(engine: sa.Engine, *, max_attempts: int) -> dict[str, str]:
+def requeue_expired(engine: sa.Engine, *, max_attempts: int, on_finished: OnFinished | None = None) -> dict[str, str]:
     """Recover running executions whose lease expired: back to pending, or failed once out of attempts.
 
     Returns {execution id: new status}.
@@ -189,6 +199,8 @@ def requeue_expired(engine: sa.Engine, *, max_attempts: int) -> dict[str, str]:
     requeue = sa.update(EXECUTION).where(expired).values(status=ExecutionStatus.PENDING, **cleared).returning(EXECUTION.c.id)
     with engine.begin() as connection:
         failed = connection.execute(give_up).scalars().all()
+        if failed and on_finished is not None:
+            on_finished(connection, list(failed))
         pending = connection.execute(requeue).scalars().all()
     return {**dict.fromkeys(pending, ExecutionStatus.PENDING), **dict.fromkeys(failed, ExecutionStatus.FAILED)}
 

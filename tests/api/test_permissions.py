@@ -11,6 +11,7 @@ from core import api_keys, deployments, executions, files, prompts
 from core.engine.cancel import cancel_execution
 from core.permissions import SCOPES, Actor
 from core.rollouts import service as rollouts
+from core.webhooks import deliveries, endpoints
 from tests.api.conftest import assert_error
 
 
@@ -72,6 +73,15 @@ ENDPOINTS = [
     Endpoint('POST', '/keys', 'admin', 201, json={'name': 'new', 'scopes': ['deployments:run'], 'requestsPerMinute': 60}),
     Endpoint('PATCH', '/keys/{key}', 'admin', 200, json={'concurrentRuns': 4}),
     Endpoint('DELETE', '/keys/{key}', 'admin', 204),
+    Endpoint('GET', '/webhooks', 'webhooks:read', 200),
+    Endpoint('POST', '/webhooks', 'webhooks:write', 201, json={'url': 'https://8.8.8.8/hook', 'events': ['execution.failed']}),
+    Endpoint('GET', '/webhooks/{webhook}', 'webhooks:read', 200),
+    Endpoint('PATCH', '/webhooks/{webhook}', 'webhooks:write', 200, json={'description': 'ops'}),
+    Endpoint('DELETE', '/webhooks/{webhook}', 'webhooks:write', 204),
+    Endpoint('POST', '/webhooks/{webhook}/rotate-secret', 'webhooks:write', 200),
+    Endpoint('GET', '/webhooks/{webhook}/deliveries', 'webhooks:read', 200),
+    Endpoint('POST', '/webhooks/{webhook}/test', 'webhooks:write', 202),
+    Endpoint('POST', '/webhooks/{webhook}/deliveries/{delivery}/resend', 'webhooks:write', 202),
 ]  # fmt: skip
 CASES = ('its scope', 'admin', 'every other scope', 'no key', 'revoked', 'expired')
 
@@ -94,7 +104,13 @@ async def world(core) -> dict[str, str]:
     cancel_execution(core, system, finished.id)
     file = files.upload_file(core, system, filename='a.txt', content_type='text/plain', data=b'hello')
     key = api_keys.create_api_key(core, system, name='spare', scopes=['prompts:read']).key
-    return {'prompt': greeter.id, 'pending': pending.id, 'finished': finished.id, 'file': file.id, 'key': key.id}
+    # a public address written as such: saving it asks no DNS server, and no delivery loop runs here to send to it
+    webhook = endpoints.create_endpoint(core, system, url='https://8.8.8.8/hook', events=['execution.completed']).endpoint
+    delivery = deliveries.send_test(core, system, webhook.id)
+    return {
+        'prompt': greeter.id, 'pending': pending.id, 'finished': finished.id, 'file': file.id, 'key': key.id,
+        'webhook': webhook.id, 'delivery': delivery.id,
+    }  # fmt: skip
 
 
 def test_the_matrix_covers_every_route_but_health():
@@ -137,5 +153,6 @@ def _template(path: str) -> str:
     """'/deployments/support-bot/run' and '/deployments/{name}/run' -> '/deployments/{}/run'."""
     parts = path.split('/')
     fixed = {'deployments', 'executions', 'prompts', 'providers', 'files', 'run', 'revisions', 'events', 'cancel', 'versions',
-             'preview', 'models', 'content', 'health', 'keys', 'rollouts', 'current', 'metrics', 'rollback', ''}  # fmt: skip
+             'preview', 'models', 'content', 'health', 'keys', 'rollouts', 'current', 'metrics', 'rollback', 'webhooks',
+             'deliveries', 'test', 'resend', 'rotate-secret', ''}  # fmt: skip
     return '/'.join(part if part in fixed else '{}' for part in parts)

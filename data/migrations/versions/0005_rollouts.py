@@ -1,4 +1,4 @@
-"""rollouts: the rollout table, the revision/rollout/arm/cost of each execution, metrics hours, covering indexes
+"""rollouts: the rollout table, the revision/rollout/arm/cost of each execution, and covering indexes for metrics
 
 Revision ID: 0005
 Revises: 0004
@@ -54,16 +54,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('rollout_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True))
         batch_op.add_column(sa.Column('arm', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True))
         batch_op.add_column(sa.Column('cost_usd', sa.Float(), nullable=True))
-    op.create_table(
-        'metrics_hour',
-        sa.Column('deployment_id', sa.String(length=36), nullable=False),
-        sa.Column('hour', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column('figures', sa.JSON(), nullable=False),
-        sa.Column('durations', sa.LargeBinary(), nullable=False),
-        sa.Column('final', sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(['deployment_id'], ['deployment.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('deployment_id', 'hour'),
-    )
     op.drop_index('ix_execution_deployment_created', table_name='execution')
     op.create_index('ix_execution_deployment_metrics', 'execution', METRICS_COLUMNS)
     op.create_index(
@@ -76,7 +66,6 @@ def downgrade() -> None:
     op.drop_index('ix_execution_rollout', table_name='execution')
     op.drop_index('ix_execution_deployment_metrics', table_name='execution')
     op.create_index('ix_execution_deployment_created', 'execution', ['deployment_id', 'created_at'])
-    op.drop_table('metrics_hour')
     with op.batch_alter_table('execution') as batch_op:
         batch_op.drop_column('cost_usd')
         batch_op.drop_column('arm')
