@@ -4,7 +4,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.ui.conftest import SLOW, eventually, make_deployment, make_prompt, marked, signed_in
+from tests.ui.conftest import SLOW, choose, eventually, make_deployment, make_prompt, marked, models_loaded, signed_in
 
 TEMPLATE = 'Answer {{name}} in {{language}}: {{input}}'
 
@@ -75,3 +75,19 @@ async def test_the_snippets_leave_user_input_out_when_the_template_does_not_use_
     text = snippet(user, 'curl')
     assert '"variables"' in text and '"city": "<city>"' in text
     assert 'userInput' not in text
+
+
+async def test_after_an_edit_to_another_prompt_try_it_and_the_snippets_follow_its_variables(user: User, seed, greeter) -> None:
+    make_prompt(seed, 'Translator', 'Translate into {{language}}: {{input}}')
+    await signed_in(user, seed)
+    await user.open('/deployments/greeter')
+    await user.should_see(marker='try-variable-city')
+    user.find('Edit').click()
+    await models_loaded(user)
+    choose(user, 'prompt', 'Translator')
+    user.find(marker='save-deployment').click()
+    await user.should_see('Saved greeter (revision 2)', retries=SLOW)
+    await user.should_see(marker='try-variable-language')
+    await user.should_see(marker='try-input')
+    await user.should_not_see(marker='try-variable-city')
+    assert '"language": "<language>"' in snippet(user, 'curl') and '<city>' not in snippet(user, 'curl')
