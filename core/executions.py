@@ -16,16 +16,15 @@ from core.errors import NotFound
 from core.events import Event
 from core.idempotency import claim as claim_idempotency_key
 from core.options import validate_options
-from core.pagination import Page, paginate
 from core.permissions import Actor
 from core.rate_limits import RequestQuota, admit
 from core.refs import looks_like_uuid
-from core.run_request import RunRequest, check_choice, checked_request
-from core.run_target import check_file, find_target
+from core.run_request import RunRequest, checked_request
+from core.run_target import check_file, find_target, serve
 from core.templates import build_messages
-from core.text import reject_nul
 from data.tables import (
     FINISHED,
+    Arm,
     Execution,
     ExecutionStatus,
     Origin,
@@ -46,7 +45,9 @@ class ExecutionView:
     status: ExecutionStatus
     deployment_id: str | None
     deployment_name: str | None
-    revision: int | None
+    revision: int | None  # the one that served it (a rollout's candidate's, on its candidate arm)
+    rollout_id: str | None
+    arm: Arm | None  # stable | candidate, for a run under a rollout
     prompt_id: str | None
     prompt_version: int | None
     provider: Provider
@@ -62,6 +63,7 @@ class ExecutionView:
     input_tokens: int | None
     output_tokens: int | None
     duration_ms: int | None
+    cost_usd: float | None  # from the price table when it finished; None for a model the table does not list
     attempts: int
     trace_id: str | None
     file_id: str | None
@@ -88,14 +90,14 @@ class AcceptedRun:
 
 
 _VIEW_FIELDS = tuple(field.name for field in fields(ExecutionView))
-_WORDS = {'status': ExecutionStatus, 'provider': Provider, 'origin': Origin}
+_WORDS = {'status': ExecutionStatus, 'provider': Provider, 'origin': Origin, 'arm': Arm}
 
 
 def execution_view(row: Any) -> ExecutionView:
     """The view of an Execution row, a result row of its table, or a mapping of its columns."""
     value = row.__getitem__ if isinstance(row, Mapping) else row.__getattribute__
     values = {name: value(name) for name in _VIEW_FIELDS}
-    return ExecutionView(**values | {name: word(values[name]) for name, word in _WORDS.items()})
+    return ExecutionView(**values | {name: word(values[name]) for name, word in _WORDS.items() if values[name] is not None})
 
 
 async def run_deployment(
@@ -181,13 +183,14 @@ def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], executio
             if earlier is not None:
                 replayed = connection.execute(_BY_ID, {'id': earlier}).one()
                 return AcceptedRun(execution_view(replayed), None, replayed=True, shows_messages=shows_messages)
-        target = find_target(connection, ref)
+        target, arm = serve(connection, find_target(connection, ref), request.trace_id)
         run_options = validate_options(core.registry, target.provider, request.options)
         check_file(connection, core.registry, target, request.file_id)
         messages = build_messages(
             target.template, request.user_input, variables=request.variables, input_schema=target.input_schema
         )
         row = _execution_row(execution_id, actor, target, request, options={**target.options, **run_options}, messages=messages)
+        row |= {'rollout_id': target.rollout_id, 'arm': arm}
         quota = admit(connection, actor, core.clock())  # last before the insert: it holds the key's lock until commit
         connection.execute(sa.insert(EXECUTION), row)
     return AcceptedRun(execution_view(row), quota, shows_messages=shows_messages)
@@ -249,40 +252,10 @@ def read_execution(core: Core, execution_id: str) -> ExecutionView:
 
 
 def cancel_execution(core: Core, actor: Actor, execution_id: str) -> ExecutionView:
-    """Cancel a pending or running execution; Conflict once it has finished."""
-    return execution_view(cancel_in_queue(core, actor, execution_id))
+    """Cancel a pending or running execution; Conflict once it has finished. Its webhooks are queued with the cancel."""
+    from core.webhooks.outbox import enqueue_executions  # here: the outbox imports this module
 
-
-def list_executions(
-    core: Core,
-    actor: Actor,
-    *,
-    deployment: str | None = None,
-    status: str | None = None,
-    trace_id: str | None = None,
-    origin: str | None = None,
-    page: int = 1,
-    page_size: int = 20,
-) -> Page[ExecutionView]:
-    """Newest first; `deployment` is a deployment id or name (deleted deployments' executions match too)."""
-    actor.require('executions:read')
-    reject_nul(deployment=deployment, traceId=trace_id)
-    statement = sa.select(Execution)
-    if deployment:
-        column = Execution.deployment_id if looks_like_uuid(deployment) else Execution.deployment_name
-        statement = statement.where(column == deployment)
-    if status is not None:
-        check_choice('status', status, ExecutionStatus)
-        statement = statement.where(Execution.status == status)
-    if trace_id:
-        statement = statement.where(Execution.trace_id == trace_id)
-    if origin is not None:
-        check_choice('origin', origin, Origin)
-        statement = statement.where(Execution.origin == origin)
-    statement = statement.order_by(Execution.created_at.desc(), Execution.id.desc())
-    with core.session() as session:
-        found = paginate(session, statement, page=page, page_size=page_size)
-    return Page([execution_view(row) for row in found.items], found.total, found.page, found.page_size)
+    return execution_view(cancel_in_queue(core, actor, execution_id, on_cancelled=enqueue_executions))
 
 
 _BY_ID = sa.select(EXECUTION).where(EXECUTION.c.id == sa.bindparam('id'))

@@ -25,4 +25,10 @@ def test_migrations_match_the_tables(engine):
     from sqlmodel import SQLModel
 
     with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+        context = MigrationContext.configure(connection, opts={'include_name': _outside_the_tables})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def _outside_the_tables(name, type_, _parents) -> bool:
+    """The executions' search index (migration 0005) is SQL of each database's own, not part of the SQLModel tables."""
+    return not (name or '').startswith(('execution_search', 'ix_execution_search'))

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from core.deployments import create_deployment, delete_deployment, update_deployment
 from core.errors import Forbidden, Invalid, NotFound
-from core.executions import get_execution, list_executions, run_deployment
+from core.execution_listing import list_executions
+from core.executions import get_execution, run_deployment
 from core.permissions import Actor
 from core.prompts import create_prompt, update_prompt
 from data.tables import Execution, FileBlob, StoredFile

@@ -15,6 +15,7 @@ from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
 from ui.page_guard import dashboard_page
+from ui.refused_calls import RefusedCalls
 from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
@@ -69,6 +70,9 @@ class DeploymentView:
                 ui.link('All executions of this deployment', f'/executions?deployment={deployment.name}').classes('text-sm')
             self.executions = ExecutionsTable(me, filters=ExecutionFilters(deployment=deployment.name), page_size=10)
         with ui.card().classes('w-full'):
+            ui.label('Refused calls').classes('font-semibold')
+            self.refused = RefusedCalls(me, deployment.id)
+        with ui.card().classes('w-full'):
             ui.label('Revisions').classes('font-semibold')
             self.revisions = ui.column().classes('w-full gap-1')
 
@@ -93,6 +97,7 @@ class DeploymentView:
         self.snippets.clear()
         with self.snippets:
             run_snippets(self.base_url, d.name, self.facts.variables)
+        await self.refused.load()
         await self._show_revisions()
 
     async def _show_revisions(self) -> None:

@@ -1,15 +1,15 @@
 """runs' variables and idempotency keys: execution.variables, and the idempotency_key table (one row per API key and key)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
