@@ -91,3 +91,33 @@ async def test_after_an_edit_to_another_prompt_try_it_and_the_snippets_follow_it
     await user.should_see(marker='try-input')
     await user.should_not_see(marker='try-variable-city')
     assert '"language": "<language>"' in snippet(user, 'curl') and '<city>' not in snippet(user, 'curl')
+
+
+AGE_SCHEMA = {'type': 'object', 'properties': {'age': {'type': 'integer'}, 'name': {'type': 'string'}}}
+
+
+@pytest.fixture
+async def ager(seed):
+    prompt = make_prompt(seed, 'Ager', '{{name}} is {{age}}.', input_schema=AGE_SCHEMA)
+    return await make_deployment(seed, 'ager', prompt)
+
+
+async def test_try_it_sends_a_value_typed_as_the_input_schema_says(user: User, seed, ager, fake_llm) -> None:
+    await signed_in(user, seed)
+    await user.open('/deployments/ager')
+    await user.should_see('age (integer)')
+    user.find(marker='try-variable-name').type('Ada')
+    user.find(marker='try-variable-age').type('40')
+    user.find('Run').click()
+    await user.should_see('completed in', retries=SLOW)
+    assert fake_llm.last_chat('openai').body['messages'] == [{'role': 'user', 'content': 'Ada is 40.'}]
+
+
+async def test_try_it_shows_a_value_the_input_schema_refuses_under_its_input(user: User, seed, ager) -> None:
+    await signed_in(user, seed)
+    await user.open('/deployments/ager')
+    user.find(marker='try-variable-name').type('Ada')
+    user.find(marker='try-variable-age').type('forty')
+    user.find('Run').click()
+    await eventually(lambda: marked(user, 'try-variable-age').error is not None)
+    assert 'is not of type' in marked(user, 'try-variable-age').error
