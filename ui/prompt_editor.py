@@ -88,9 +88,10 @@ class PromptEditor:
     async def preview(self) -> None:
         """Render what is in the editor now (saved or not) with the sample values."""
         feedback.clear_invalid(self.sample.fields)
-        user_input, variables = self.sample.run_input()
         try:
             schema = _parse_json(self.input_schema, 'inputSchema')
+            self.sample.show(self.sample.names, schema)  # the values typed as the schema says
+            user_input, variables = self.sample.run_input()
             messages = await self.me.act(_render, self.template.value or '', user_input, variables, schema)
         except Invalid as error:
             messages, problem = [], feedback.message_of(error)
@@ -113,7 +114,7 @@ class PromptEditor:
         if names is None:
             return  # the label says what is wrong; the sample inputs stay as they were
         self.variables.text = 'Variables: ' + (', '.join(names) if names else 'none (the template becomes the system message)')
-        self.sample.show(names)
+        self.sample.show(names, _schema_quietly(self.input_schema))
 
     def _names_or_none(self) -> list[str] | None:
         """The template's variables, or None (said on the page) while it does not parse."""
@@ -129,6 +130,14 @@ def _render(
 ) -> list[dict]:
     """The messages the editor's template would send (off the event loop: it may validate against a schema)."""
     return build_messages(template, user_input, variables=variables, input_schema=input_schema)
+
+
+def _schema_quietly(area: ui.textarea) -> dict | None:
+    """The schema typed so far, or None while it is not JSON (saving or previewing says so)."""
+    try:
+        return _parse_json(area, 'inputSchema')
+    except Invalid:
+        return None
 
 
 def _json_area(label: str, value: dict | None) -> ui.textarea:

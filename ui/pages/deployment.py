@@ -40,6 +40,7 @@ class PromptFacts:
     name: str
     accepts_file: bool
     variables: list[str]  # its template's, in order of first use ('input' among them when it uses {{input}})
+    input_schema: dict | None = None
 
 
 class DeploymentView:
@@ -63,7 +64,9 @@ class DeploymentView:
                 self.snippets = ui.column().classes('w-full gap-1')
         with ui.card().classes('w-full'):
             ui.label('Try it').classes('font-semibold')
-            self.try_it = TryIt(me, deployment, accepts_file=facts.accepts_file, variables=facts.variables)
+            self.try_it = TryIt(
+                me, deployment, accepts_file=facts.accepts_file, variables=facts.variables, schema=facts.input_schema
+            )
         with ui.card().classes('w-full'):
             with ui.row().classes('w-full items-center justify-between'):
                 ui.label('Latest executions').classes('font-semibold')
@@ -93,7 +96,7 @@ class DeploymentView:
                     ui.label(f'{label}:').classes('text-slate-500 w-24')
                     ui.label(value)
         self.try_it.options.show(d.provider, self.try_it.options.values())
-        self.try_it.show_variables(self.facts.variables)
+        self.try_it.show_variables(self.facts.variables, self.facts.input_schema)
         self.snippets.clear()
         with self.snippets:
             run_snippets(self.base_url, d.name, self.facts.variables)
@@ -164,6 +167,6 @@ def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentVi
         return PromptFacts('(deleted prompt)', False, [])
     try:
         version = prompts.get_prompt(core, actor, deployment.prompt_id, version=deployment.prompt_version)
-        return PromptFacts(name, version.accepts_file, template_variables(version.template))
+        return PromptFacts(name, version.accepts_file, template_variables(version.template), version.input_schema)
     except DomainError:
         return PromptFacts(name, False, [])
