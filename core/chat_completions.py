@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.app import Core
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
 from core.executions import AcceptedRun, run_deployment_with_key
 from core.permissions import Actor
 from data.tables import Deployment, Origin
@@ -57,11 +57,13 @@ def request_field(run_field: str) -> str:
     return _REQUEST_FIELDS.get(run_field, run_field)
 
 
-async def run_chat(core: Core, token: str, model: str, chat: ChatRun, *, execution_id: str) -> AcceptedRun:
+async def run_chat(
+    core: Core, token: str, model: str, chat: ChatRun, *, execution_id: str, idempotency_key: str | None = None
+) -> AcceptedRun:
     """Queue the chat as a run of deployment `model` for the holder of `token`, with origin `openai`."""
     return await run_deployment_with_key(
         core, token, model, user_input=chat.user_input, variables=chat.variables, options=chat.options,
-        execution_id=execution_id, origin=Origin.OPENAI,
+        idempotency_key=idempotency_key, execution_id=execution_id, origin=Origin.OPENAI,
     )  # fmt: skip
 
 
@@ -71,6 +73,19 @@ def runnable_deployments(core: Core, actor: Actor) -> list[RunnableDeployment]:
     with core.db.connect() as connection:
         rows = connection.execute(sa.select(Deployment.name, Deployment.created_at).order_by(Deployment.name))
         return [RunnableDeployment(row.name, row.created_at) for row in rows]
+
+
+def runnable_deployment(core: Core, actor: Actor, name: str) -> RunnableDeployment:
+    """One of runnable_deployments, by name; NotFound otherwise."""
+    actor.require('deployments:run')
+    with core.db.connect() as connection:
+        row = connection.execute(_BY_NAME, {'name': name}).one_or_none()
+    if row is None:
+        raise NotFound(f'no deployment {name!r}')
+    return RunnableDeployment(row.name, row.created_at)
+
+
+_BY_NAME = sa.select(Deployment.name, Deployment.created_at).where(Deployment.name == sa.bindparam('name'))
 
 
 def _last_user_text(messages: list) -> str | None:
@@ -89,4 +104,3 @@ def _text(content: Any, field: str) -> str:
         if None not in parts:
             return '\n'.join(parts)
     raise Invalid(field, 'must be text, or a list of text parts (images and other parts are not supported)')
-

@@ -30,4 +30,4 @@ class ChatCompletionRequest(BaseModel):
     top_p: float | None = Field(default=None, description="overrides the deployment's topP, for this call (0 to 1)")
     stream: bool = Field(default=False, description='`chat.completion.chunk` server-sent events, then `[DONE]`')
     stream_options: StreamOptions | None = None
-    n: int = Field(default=1, ge=1, le=1, description='one choice per call')
+    n: int | None = Field(default=None, ge=1, le=1, description='one choice per call')

@@ -38,6 +38,10 @@ async def test_models_list_names_the_deployments_the_key_may_run(sdk, client, ad
     models = await sdk.call(runner, lambda client: client.models.list())
     assert [model.id for model in models.data] == ['another-bot', 'support-bot']
     assert all(model.object == 'model' and model.created > 0 for model in models.data)
+    assert (await sdk.call(runner, lambda client: client.models.retrieve('support-bot'))).id == 'support-bot'
+    with pytest.raises(openai.NotFoundError) as raised:
+        await sdk.call(runner, lambda client: client.models.retrieve('nobody'))
+    assert raised.value.code == 'model_not_found'
 
 
 async def test_completion_is_the_fake_reply_with_usage_and_an_openai_execution(sdk, client, admin, bot, runner, worker, fake_llm):
@@ -122,7 +126,8 @@ async def test_a_missing_variable_raises_bad_request_naming_it(sdk, client, admi
         await sdk.call(runner, lambda client: client.chat.completions.create(
             model='letters', messages=[{'role': 'user', 'content': 'go'}], extra_body={'variables': {'customer': 'Ann'}}
         ))  # fmt: skip
-    assert "'topic'" in raised.value.message
+    assert 'variables.topic' in raised.value.message
+    assert raised.value.param == 'variables.topic'
     assert raised.value.status_code == 400
     assert fake_llm.chat_requests() == []
 
@@ -235,3 +240,40 @@ async def test_a_body_that_is_not_json_is_400_in_openai_shape(client, bot, runne
 async def test_the_compatible_endpoint_documents_itself(client):
     spec = (await client.get('/openai/openapi.json')).json()
     assert {'/models', '/chat/completions'} <= set(spec['paths'])
+
+
+async def test_a_stream_retried_after_a_midstream_failure_carries_the_text_once(sdk, bot, runner, worker, fake_llm):
+    fake_llm.reply('A reply that breaks off halfway, then comes whole.')
+    fake_llm.fail(500, midstream=True, provider='openai')
+    chunks = await sdk.call(runner, ask(stream=True))
+    assert len(fake_llm.chat_requests('openai')) == 2
+    assert (
+        ''.join(chunk.choices[0].delta.content or '' for chunk in chunks) == 'A reply that breaks off halfway, then comes whole.'
+    )
+    assert chunks[-1].choices[0].finish_reason == 'stop'
+
+
+async def test_a_stream_whose_run_fails_ends_with_an_error_the_sdk_raises(sdk, bot, runner, worker, fake_llm):
+    fake_llm.fail(400, message='the provider refuses this', provider='openai')
+    with pytest.raises(openai.APIError) as raised:
+        await sdk.call(runner, ask(stream=True))
+    assert 'the provider refuses this' in raised.value.message
+
+
+async def test_an_idempotency_key_replays_the_first_call(sdk, client, admin, bot, runner, worker, fake_llm):
+    def create(text: str, key: str = 'order-42'):
+        return lambda client: client.chat.completions.with_raw_response.create(
+            model='support-bot', messages=[{'role': 'user', 'content': text}], extra_headers={'Idempotency-Key': key}
+        )
+
+    first = await sdk.call(runner, create('Where is my parcel?'))
+    again = await sdk.call(runner, create('Where is my parcel?'))
+    assert again.headers['idempotent-replayed'] == 'true' and 'idempotent-replayed' not in first.headers
+    assert again.parse().id == first.parse().id
+    assert again.parse().choices[0].message.content == first.parse().choices[0].message.content
+    assert len(fake_llm.chat_requests()) == 1
+    with pytest.raises(openai.BadRequestError) as raised:
+        await sdk.call(runner, create('Another question'))
+    assert raised.value.code == 'idempotency_mismatch'
+    listed = (await client.get('/executions', params={'origin': 'openai'}, headers=admin)).json()
+    assert listed['total'] == 1

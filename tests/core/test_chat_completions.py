@@ -1,6 +1,5 @@
 """How a chat becomes a run: pure rules, no database."""
 
-
 import pytest
 
 from core.chat_completions import ChatRun, chat_run, request_field
@@ -56,4 +55,3 @@ def test_the_run_fields_are_named_as_the_chat_names_them():
         'temperature',
         'variables.topic',
     ]
-
