@@ -1,5 +1,7 @@
 """The OpenAI-compatible endpoint, driven by the real openai SDK (sync and async clients): deployments are models."""
 
+import re
+
 import openai
 import pytest
 
@@ -237,9 +239,15 @@ async def test_a_body_that_is_not_json_is_400_in_openai_shape(client, bot, runne
     assert response.json()['error']['type'] == 'invalid_request_error'
 
 
-async def test_the_compatible_endpoint_documents_itself(client):
+async def test_the_compatible_endpoint_documents_itself_offline(client):
     spec = (await client.get('/openai/openapi.json')).json()
-    assert {'/models', '/chat/completions'} <= set(spec['paths'])
+    assert {'/models', '/models/{model}', '/chat/completions'} <= set(spec['paths'])
+    page = await client.get('/openai/docs')
+    assert page.status_code == 200 and '/api/v1/openai/openapi.json' in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(url.startswith('/api/v1/openai/docs/assets/') for url in assets), assets
+    for url in assets:
+        assert (await client.get(url.removeprefix('/api/v1'))).status_code == 200, url
 
 
 async def test_a_stream_retried_after_a_midstream_failure_carries_the_text_once(sdk, bot, runner, worker, fake_llm):
