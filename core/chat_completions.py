@@ -5,7 +5,7 @@ How a chat maps to a run (the README's "OpenAI-compatible endpoint" says the sam
 - the last `user` message is the run's `userInput` (`{{input}}`); a content list's text parts are joined by newlines;
 - a `variables` object beside the messages (the SDK's `extra_body`) fills the template's other variables;
 - earlier messages (system, assistant, older user turns) are not sent: the deployment's prompt holds the instructions;
-- `temperature` and `top_p` override the deployment's options for this call.
+- `temperature`, `top_p` and `max_tokens` (or `max_completion_tokens`) override the deployment's options for this call.
 """
 
 from dataclasses import dataclass
@@ -21,7 +21,12 @@ from core.permissions import Actor
 from data.tables import Deployment, Origin
 
 # the run's fields as the chat request names them, for errors that must point at what the caller sent
-_REQUEST_FIELDS = {'userInput': 'messages', 'options.temperature': 'temperature', 'options.topP': 'top_p'}
+_REQUEST_FIELDS = {
+    'userInput': 'messages',
+    'options.temperature': 'temperature',
+    'options.topP': 'top_p',
+    'options.maxTokens': 'max_tokens',
+}
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,9 @@ class RunnableDeployment:
     created_at: datetime
 
 
-def chat_run(*, messages: Any, variables: Any = None, temperature: Any = None, top_p: Any = None) -> ChatRun:
+def chat_run(
+    *, messages: Any, variables: Any = None, temperature: Any = None, top_p: Any = None, max_tokens: Any = None
+) -> ChatRun:
     """The run a chat asks for; Invalid names the request's field (`messages`, `variables`) when it asks for none."""
     if not isinstance(messages, list):
         raise Invalid('messages', 'must be a list of messages')
@@ -48,7 +55,8 @@ def chat_run(*, messages: Any, variables: Any = None, temperature: Any = None, t
     user_input = _last_user_text(messages)
     if user_input is None and not variables:
         raise Invalid('messages', "needs a user message (its text is the run's input), or send `variables`")
-    options = {name: value for name, value in (('temperature', temperature), ('topP', top_p)) if value is not None}
+    given = (('temperature', temperature), ('topP', top_p), ('maxTokens', max_tokens))
+    options = {name: value for name, value in given if value is not None}
     return ChatRun(user_input, variables or None, options or None)
 
 

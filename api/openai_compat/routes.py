@@ -54,6 +54,7 @@ async def create_chat_completion(
     chat = chat_completions.chat_run(
         messages=[message.model_dump() for message in body.messages], variables=body.variables,
         temperature=body.temperature, top_p=body.top_p,
+        max_tokens=body.max_completion_tokens if body.max_completion_tokens is not None else body.max_tokens,
     )  # fmt: skip
     execution_id = new_execution_id()
     queue = KeyedQueue(partial(

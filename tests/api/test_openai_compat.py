@@ -96,10 +96,12 @@ async def test_stream_options_include_usage_gives_usage_in_the_last_chunk(sdk, b
     assert ''.join(chunk.choices[0].delta.content or '' for chunk in chunks[:-1]) == 'Four words of reply.'
 
 
-async def test_temperature_and_top_p_reach_the_provider(sdk, bot, runner, worker, fake_llm):
-    await sdk.call(runner, ask(temperature=0.3, top_p=0.9))
+async def test_temperature_top_p_and_max_tokens_reach_the_provider(sdk, bot, runner, worker, fake_llm):
+    await sdk.call(runner, ask(temperature=0.3, top_p=0.9, max_tokens=50))
     body = fake_llm.last_chat('openai').body
-    assert (body['temperature'], body['top_p']) == (0.3, 0.9)
+    assert (body['temperature'], body['top_p'], body['max_completion_tokens']) == (0.3, 0.9, 50)
+    await sdk.call(runner, ask(max_tokens=50, max_completion_tokens=70))
+    assert fake_llm.last_chat('openai').body['max_completion_tokens'] == 70
 
 
 async def test_variables_in_the_body_fill_the_template(sdk, client, admin, runner, worker, fake_llm):
@@ -205,6 +207,12 @@ BAD_BODIES = [
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'temperature': 'hot'}, 'temperature'),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'top_p': -0.1}, 'top_p'),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'n': 2}, 'n'),
+    ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'max_tokens': 0}, 'max_tokens'),
+    ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'max_tokens': 'many'}, 'max_tokens'),
+    (
+        {'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'max_completion_tokens': 2.5},
+        'max_completion_tokens',
+    ),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'stream': 'often'}, 'stream'),
     (
         {
