@@ -6,7 +6,7 @@ import openai
 import pytest
 
 from core import api_keys
-from core.permissions import Actor
+from core.permissions import SCOPES, Actor
 from tests.api.conftest import create_deployment, create_prompt
 from tests.api.openai_clients import Clients, asgi_app
 from tests.clock import Clock
@@ -293,3 +293,30 @@ async def test_an_idempotency_key_replays_the_first_call(sdk, client, admin, bot
     assert raised.value.code == 'idempotency_mismatch'
     listed = (await client.get('/executions', params={'origin': 'openai'}, headers=admin)).json()
     assert listed['total'] == 1
+
+
+OPENAI_ENDPOINTS = [
+    ('GET', '/openai/models', None),
+    ('GET', '/openai/models/support-bot', None),
+    ('POST', '/openai/chat/completions', {'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}]}),
+]
+
+
+@pytest.mark.parametrize('case', ['deployments:run', 'admin', 'every other scope', 'no key', 'revoked', 'expired'])
+@pytest.mark.parametrize(('method', 'path', 'body'), OPENAI_ENDPOINTS, ids=lambda value: value if isinstance(value, str) else '')
+async def test_permission_matrix_in_openai_shape(client, make_key, bot, worker, case, method, path, body):
+    headers = {}
+    if case != 'no key':
+        scopes = [case] if case in ('deployments:run', 'admin') else [s for s in SCOPES if s not in ('deployments:run', 'admin')]
+        headers = {'Authorization': f'Bearer {make_key(*scopes, revoked=case == "revoked", expired=case == "expired")}'}
+    response = await client.request(method, path, json=body, headers=headers)
+    if case in ('deployments:run', 'admin'):
+        assert response.status_code == 200, response.text
+        return
+    error = response.json()['error']
+    assert set(error) == {'message', 'type', 'param', 'code'}
+    if case == 'every other scope':
+        assert response.status_code == 403 and 'deployments:run' in error['message']
+    else:
+        assert response.status_code == 401 and error['code'] == 'invalid_api_key'
+        assert {'no key': 'missing', 'revoked': 'revoked', 'expired': 'expired'}[case] in error['message']
