@@ -3,7 +3,8 @@
 How a chat maps to a run (the README's "OpenAI-compatible endpoint" says the same to callers):
 - `model` is the deployment's name;
 - the last `user` message is the run's `userInput` (`{{input}}`); a content list's text parts are joined by newlines;
-- a `variables` object beside the messages (the SDK's `extra_body`) fills the template's other variables;
+- a `variables` object beside the messages (the SDK's `extra_body`) fills the template's other variables, and a
+  `traceId` there is the run's trace id;
 - earlier messages (system, assistant, older user turns) are not sent: the deployment's prompt holds the instructions;
 - `temperature`, `top_p` and `max_tokens` (or `max_completion_tokens`) override the deployment's options for this call.
 """
@@ -66,12 +67,19 @@ def request_field(run_field: str) -> str:
 
 
 async def run_chat(
-    core: Core, token: str, model: str, chat: ChatRun, *, execution_id: str, idempotency_key: str | None = None
+    core: Core,
+    token: str,
+    model: str,
+    chat: ChatRun,
+    *,
+    execution_id: str,
+    trace_id: str | None = None,
+    idempotency_key: str | None = None,
 ) -> AcceptedRun:
     """Queue the chat as a run of deployment `model` for the holder of `token`, with origin `openai`."""
     return await run_deployment_with_key(
         core, token, model, user_input=chat.user_input, variables=chat.variables, options=chat.options,
-        idempotency_key=idempotency_key, execution_id=execution_id, origin=Origin.OPENAI,
+        trace_id=trace_id, idempotency_key=idempotency_key, execution_id=execution_id, origin=Origin.OPENAI,
     )  # fmt: skip
 
 

@@ -58,7 +58,8 @@ async def create_chat_completion(
     )  # fmt: skip
     execution_id = new_execution_id()
     queue = KeyedQueue(partial(
-        chat_completions.run_chat, core, token, body.model, chat, execution_id=execution_id, idempotency_key=idempotency_key
+        chat_completions.run_chat, core, token, body.model, chat, execution_id=execution_id, trace_id=body.trace_id,
+        idempotency_key=idempotency_key,
     ))  # fmt: skip
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)

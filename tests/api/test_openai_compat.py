@@ -104,6 +104,12 @@ async def test_temperature_top_p_and_max_tokens_reach_the_provider(sdk, bot, run
     assert fake_llm.last_chat('openai').body['max_completion_tokens'] == 70
 
 
+async def test_a_trace_id_in_the_body_is_the_runs(sdk, client, admin, bot, runner, worker):
+    answer = await sdk.call(runner, ask(extra_body={'traceId': 'ticket-7'}))
+    execution = (await client.get(f'/executions/{answer.id.removeprefix("chatcmpl-")}', headers=admin)).json()
+    assert execution['traceId'] == 'ticket-7'
+
+
 async def test_variables_in_the_body_fill_the_template(sdk, client, admin, runner, worker, fake_llm):
     prompt = await create_prompt(client, admin, name='letters', template='Write to {{customer}} about {{topic}}.')
     await create_deployment(client, admin, prompt['id'], name='letters')
@@ -207,6 +213,8 @@ BAD_BODIES = [
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'temperature': 'hot'}, 'temperature'),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'top_p': -0.1}, 'top_p'),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'n': 2}, 'n'),
+    ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'traceId': 7}, 'traceId'),
+    ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'traceId': 'x' * 201}, 'traceId'),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'max_tokens': 0}, 'max_tokens'),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'max_tokens': 'many'}, 'max_tokens'),
     (
