@@ -328,3 +328,13 @@ async def test_permission_matrix_in_openai_shape(client, make_key, bot, worker, 
     else:
         assert response.status_code == 401 and error['code'] == 'invalid_api_key'
         assert {'no key': 'missing', 'revoked': 'revoked', 'expired': 'expired'}[case] in error['message']
+
+
+async def test_a_deployment_that_needs_a_file_is_refused_naming_file_id(sdk, client, admin, runner):
+    prompt = await create_prompt(client, admin, name='reader', template='Summarise the file.', acceptsFile=True)
+    await create_deployment(client, admin, prompt['id'], name='reader')
+    with pytest.raises(openai.BadRequestError) as raised:
+        await sdk.call(runner, lambda client: client.chat.completions.create(
+            model='reader', messages=[{'role': 'user', 'content': 'go'}]
+        ))  # fmt: skip
+    assert raised.value.param == 'fileId'
