@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from nicegui import ui
 
 from ui.session import SignedIn
+from ui.webhook_notice import webhook_notice
 
 NAVIGATION = (
     ('Deployments', '/deployments', 'rocket_launch'),
@@ -35,6 +36,7 @@ def frame(title: str, me: SignedIn, *, section: str | None = None) -> Iterator[u
                 ui.link(label, path).classes('no-underline text-slate-800 grow')
     with ui.column().classes('w-full max-w-screen-xl mx-auto p-4 gap-4') as content:
         ui.label(title).classes('text-2xl font-semibold')
+        webhook_notice(me)
         yield content
 
 
