@@ -23,7 +23,7 @@ from data.tables import FINISHED
 
 log = logging.getLogger(__name__)
 WAKE_KINDS = frozenset({'status', 'webhook'})
-CONCURRENCY = 32  # attempts in flight per process: a slow receiver holds one each, never the others
+CONCURRENCY = 100  # attempts in flight per process: a slow receiver holds one each, and leaves the others plenty
 
 
 def wake_deliverers(core: Core, delivery_id: str) -> None:
