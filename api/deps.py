@@ -39,6 +39,13 @@ async def api_key(
 ApiKeyToken = Annotated[str, Depends(api_key)]
 
 
+def request_token(request: Request) -> str | None:
+    """The API key a request carries, read as api_key reads it, for code that runs outside the dependencies."""
+    scheme, _, credentials = request.headers.get('authorization', '').partition(' ')
+    token = credentials if scheme.lower() == 'bearer' and credentials else request.headers.get('x-api-key')
+    return token.strip() if token else None
+
+
 def authorized(scope: str) -> Callable[..., Actor]:
     """A dependency: the caller's Actor, which must hold `scope` (admin holds every scope).
 
@@ -57,6 +64,7 @@ def authorized(scope: str) -> Callable[..., Actor]:
     return actor
 
 
+DeploymentsRun = Annotated[Actor, Depends(authorized('deployments:run'))]
 DeploymentsRead = Annotated[Actor, Depends(authorized('deployments:read'))]
 DeploymentsWrite = Annotated[Actor, Depends(authorized('deployments:write'))]
 PromptsRead = Annotated[Actor, Depends(authorized('prompts:read'))]

@@ -17,7 +17,8 @@ class Settings:
     database_url: str
     host: str = '127.0.0.1'
     port: int = 8080
-    workers: int = 1
+    workers: int = 1  # worker processes that `python main.py` supervises
+    inline_worker: bool = False  # a worker inside the web process instead (tests, the smallest set-ups)
     provider_concurrency: dict[str, int] = field(default_factory=dict)
     secret_key: str | None = None
     lease_seconds: float = 30.0
@@ -38,7 +39,7 @@ class Settings:
             database_url=url,
             host=env.get('HYPERSIGIL_HOST', '127.0.0.1'),
             port=int(env.get('HYPERSIGIL_PORT', '8080')),
-            workers=int(env.get('HYPERSIGIL_WORKERS', '1')),
+            **parse_workers(env.get('HYPERSIGIL_WORKERS', 'auto')),
             provider_concurrency=parse_concurrency(env.get('HYPERSIGIL_PROVIDER_CONCURRENCY', '8')),
             secret_key=env.get('HYPERSIGIL_SECRET_KEY') or None,
             lease_seconds=float(env.get('HYPERSIGIL_LEASE_SECONDS', '30')),
@@ -52,6 +53,19 @@ class Settings:
 
     def concurrency(self, provider: str) -> int:
         return self.provider_concurrency.get(provider, self.provider_concurrency.get('*', 8))
+
+
+def parse_workers(text: str) -> dict:
+    """'auto' (one worker process per core), '0' (none: an API/UI-only node), a number, or 'inline' (one in the web
+    process)."""
+    text = text.strip().lower()
+    if text == 'inline':
+        return {'workers': 0, 'inline_worker': True}
+    if text == 'auto':
+        return {'workers': os.cpu_count() or 1}
+    if not text.isdigit():
+        raise ValueError(f'HYPERSIGIL_WORKERS: cannot read {text!r} (auto, inline, 0 or a number of processes)')
+    return {'workers': int(text)}
 
 
 def parse_concurrency(text: str) -> dict[str, int]:

@@ -8,10 +8,11 @@ These are short synchronous statements; the worker runs a round (outcomes writte
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from core.pricing import cost_usd
 from data.tables import Execution, ExecutionStatus, new_id, utcnow
 
 EXECUTION = Execution.__table__
@@ -31,6 +32,7 @@ class Claim:
     options: dict
     response_schema: dict | None
     file_id: str | None
+    rollout_id: str | None  # the rollout whose guardrails weigh its outcome
     attempts: int
     lease_token: str
 
@@ -91,7 +93,11 @@ def _claim(connection: sa.Connection, provider: str, limit: int, lease_seconds: 
 
 def _finish(connection: sa.Connection, finished: list[tuple[Claim, Outcome]]) -> set[str]:
     now = utcnow()
-    rows = [{**vars(outcome), 'claim_id': claim.id, 'claim_token': claim.lease_token, 'now': now} for claim, outcome in finished]
+    rows = [
+        {**vars(outcome), 'cost_usd': _cost(claim, outcome, now), 'claim_id': claim.id, 'claim_token': claim.lease_token}
+        | {'now': now}
+        for claim, outcome in finished
+    ]
     # one executemany; its row count says whether every lease was still held (the common case)
     if connection.execute(_FINISH, rows).rowcount == len(rows):
         return {row['claim_id'] for row in rows}
@@ -102,6 +108,15 @@ def _finish(connection: sa.Connection, finished: list[tuple[Claim, Outcome]]) ->
         EXECUTION.c.completed_at == sa.bindparam('now', now, type_=EXECUTION.c.completed_at.type),
     )
     return set(connection.execute(ours).scalars())
+
+
+def _cost(claim: Claim, outcome: Outcome, now: datetime) -> float | None:
+    """What the call cost in USD at today's prices (None for a model the price table does not list)."""
+    cost = cost_usd(
+        provider=claim.provider, model=claim.model, input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
+        at=now,
+    )  # fmt: skip
+    return float(cost) if cost is not None else None
 
 
 @functools.cache
@@ -199,6 +214,7 @@ _FINISH = (
     )
     .values(
         **{name: sa.bindparam(name) for name in _OUTCOME_FIELDS},
+        cost_usd=sa.bindparam('cost_usd'),
         lease_token=None,
         lease_expires_at=None,
         completed_at=sa.bindparam('now', type_=EXECUTION.c.completed_at.type),
