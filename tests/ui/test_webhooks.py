@@ -35,15 +35,18 @@ async def test_an_admin_adds_an_endpoint_sends_a_test_event_and_reads_the_log(us
     [endpoint] = endpoints.list_endpoints(seed, SYSTEM)
     assert secret.startswith('whsec_') and endpoint.events == ['execution.completed', 'execution.failed']
 
+    await user.should_see(marker=f'send-test-event-{endpoint.id}', retries=SLOW)
     user.find(marker=f'send-test-event-{endpoint.id}').click()
     await user.should_see('Queued a test event', retries=SLOW)
     [request] = await webhook_receiver.wait_for_requests(1)
     assert Webhook(secret).verify(request.body, request.headers)['type'] == 'webhook.test'
     await eventually(lambda: deliveries.list_deliveries(seed, SYSTEM, endpoint.id).items[0].status == 'delivered')
+    await user.should_see(marker=f'deliveries-{endpoint.id}', retries=SLOW)
     user.find(marker=f'deliveries-{endpoint.id}').click()
     [delivery] = deliveries.list_deliveries(seed, SYSTEM, endpoint.id).items
     await user.should_see(marker=f'delivery-{delivery.id}', retries=SLOW)
     await user.should_see(delivery.message_id)
+    await user.should_see(marker=f'resend-{delivery.id}', retries=SLOW)
     user.find(marker=f'resend-{delivery.id}').click()
     await user.should_see('Queued it again', retries=SLOW)
     second = (await webhook_receiver.wait_for_requests(2))[1]
@@ -89,3 +92,28 @@ async def test_an_execution_page_lists_its_deliveries(user: User, seed, webhook_
     await user.open(f'/executions/{execution.id}')
     await user.should_see('Webhook deliveries')
     await user.should_see('execution.completed', retries=SLOW)
+
+
+async def test_an_admin_edits_disables_and_deletes_an_endpoint(user: User, seed) -> None:
+    await make_deployment(seed, 'support-bot', make_prompt(seed))
+    created = endpoints.create_endpoint(seed, SYSTEM, url='http://127.0.0.1:9/hook', events=['execution.failed'])
+    endpoint_id = created.endpoint.id
+    await signed_in(user, seed)
+    await user.open('/settings?tab=webhooks')
+    await user.should_see(marker=f'edit-{endpoint_id}', retries=SLOW)
+    user.find(marker=f'edit-{endpoint_id}').click()
+    await user.should_see(marker='save-webhook')
+    marked(user, 'edit-webhook-deployments').set_value('support-bot')
+    user.find(marker='save-webhook').click()
+    await user.should_see('Saved the endpoint', retries=SLOW)
+    assert endpoints.get_endpoint(seed, SYSTEM, endpoint_id).deployments == ['support-bot']
+    await user.should_see(marker=f'disable-{endpoint_id}', retries=SLOW)
+    user.find(marker=f'disable-{endpoint_id}').click()
+    await user.should_see('Disabled the endpoint', retries=SLOW)
+    assert not endpoints.get_endpoint(seed, SYSTEM, endpoint_id).enabled
+    await user.should_see(marker=f'enable-{endpoint_id}', retries=SLOW)
+    user.find(marker=f'delete-{endpoint_id}').click()
+    await user.should_see(marker='confirm-yes')
+    user.find(marker='confirm-yes').click()
+    await user.should_see('Deleted the endpoint', retries=SLOW)
+    assert endpoints.list_endpoints(seed, SYSTEM) == []

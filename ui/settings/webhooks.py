@@ -101,10 +101,11 @@ class WebhooksPanel:
             with ui.row().classes('w-full justify-end'):
                 ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat')
                 ui.button('Save', on_click=save).mark('save-webhook')
-        if await dialog:
+        saved = await dialog
+        dialog.delete()  # before the list is drawn again: the dialog sits in the endpoint's row
+        if saved:
             await self.show()
             feedback.success('Saved the endpoint')
-        dialog.delete()
 
     async def toggle(self, endpoint: EndpointView) -> None:
         if await self._do(endpoints.update_endpoint, endpoint.id, changes={'enabled': not endpoint.enabled}):
@@ -153,15 +154,16 @@ class EndpointForm:
     """URL, events, deployments (names; empty: all), description, and whether it is enabled."""
 
     def __init__(self, endpoint: EndpointView | None = None) -> None:
+        mark = 'edit-webhook' if endpoint else 'webhook'  # the edit dialog's fields, apart from the new-endpoint form's
         self.url = ui.input('URL', value=endpoint.url if endpoint else '', placeholder='https://example.com/hooks/hypersigil')
-        self.url.classes('w-full').mark('webhook-url')
+        self.url.classes('w-full').mark(f'{mark}-url')
         chosen = set(endpoint.events) if endpoint else {'execution.completed', 'execution.failed'}
         with ui.row().classes('gap-x-4 gap-y-0'):
             self.events = {event: ui.checkbox(event, value=event in chosen) for event in SUBSCRIBABLE_EVENTS}
         self.events_error = ui.label().classes('text-negative text-xs')
         names = ', '.join(endpoint.deployments) if endpoint and endpoint.deployments else ''
         self.deployments = ui.input('Deployments (comma-separated; empty: every deployment)', value=names).classes('w-full')
-        self.deployments.mark('webhook-deployments')
+        self.deployments.mark(f'{mark}-deployments')
         self.description = ui.input('Description', value=endpoint.description if endpoint else '').classes('w-full')
         self.enabled = ui.switch('Enabled', value=endpoint.enabled if endpoint else True)
 
