@@ -9,6 +9,7 @@ from core import users
 from core.errors import DomainError
 from ui import feedback
 from ui.session import SignedIn
+from ui.webhook_notice import webhook_notice
 
 NAVIGATION = (
     ('Deployments', '/deployments', 'rocket_launch'),
@@ -50,6 +51,7 @@ def frame(title: str, me: SignedIn, *, section: str | None = None) -> Iterator[u
     menu.on_click(drawer.toggle)
     with ui.column().classes('w-full max-w-screen-xl mx-auto p-3 sm:p-4 gap-4 min-w-0') as content:
         ui.label(title).classes('text-2xl font-semibold')
+        webhook_notice(me)
         yield content
 
 
