@@ -11,6 +11,7 @@ from core.errors import DomainError, Forbidden
 from core.permissions import Actor
 from ui import display, feedback
 from ui.frame import EmptyState
+from ui.responsive import phone_columns
 from ui.session import SignedIn
 
 # table column -> core's orderBy
@@ -24,6 +25,7 @@ COLUMNS = [
     {'name': 'created', 'label': 'Created', 'field': 'created', 'sortable': True, 'align': 'left'},
     {'name': 'updated', 'label': 'Updated', 'field': 'updated', 'sortable': True, 'align': 'left'},
 ]
+COLUMNS = phone_columns(COLUMNS, keep=('name', 'model'))  # the rest on the deployment's page
 PAGE_SIZES = [10, 20, 50, 100]
 
 
@@ -70,7 +72,7 @@ class DeploymentsTable:
     def __init__(self, me: SignedIn) -> None:
         self.me = me
         self.search = ui.input('Search name, provider or model', on_change=self.reload)
-        self.search.props('clearable dense outlined debounce=300').classes('w-96')
+        self.search.props('clearable dense outlined debounce=300').classes('w-full sm:w-96')
         pagination = {'sortBy': 'name', 'descending': False, 'page': 1, 'rowsPerPage': 20, 'rowsNumber': 0}
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
         self.table.props(f':rows-per-page-options="{PAGE_SIZES}" flat bordered hide-no-data')

@@ -12,6 +12,7 @@ from core.follow import ExecutionChange, watch_executions
 from core.vocabulary import ExecutionStatus
 from ui import display, feedback, live
 from ui.frame import EmptyState
+from ui.responsive import phone_columns
 from ui.session import SignedIn
 
 STATUS_COLORS = {
@@ -31,6 +32,7 @@ COLUMNS = [
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right'},
     {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
 ]
+COLUMNS = phone_columns(COLUMNS, keep=('status', 'deployment'))  # the rest on the execution's page
 STATUS_CELL = """
 <q-td :props="props">
   <q-badge :color="props.row.statusColor" :label="props.row.status" />

@@ -12,6 +12,7 @@ from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
 from ui.page_guard import dashboard_page
+from ui.responsive import panes
 from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
@@ -36,8 +37,8 @@ class DeploymentView:
         self.me, self.deployment, self.prompt_name = me, deployment, prompt_name
         self.dialog = DeploymentDialog(me, on_saved=self._saved)
         can_write = me.may('deployments:write')
-        with ui.row().classes('w-full items-start gap-4'):
-            with ui.card().classes('grow'):
+        with panes():
+            with ui.card().classes('w-full md:w-auto md:grow min-w-0'):
                 ui.label('Configuration').classes('font-semibold')
                 self.configuration = ui.column().classes('gap-1')
                 with ui.row():
@@ -47,7 +48,7 @@ class DeploymentView:
                         button.set_enabled(can_write)
                 if not can_write:
                     ui.label('Your role can view this deployment but not change it.').classes('text-xs text-slate-500')
-            with ui.card().classes('w-[32rem]'):
+            with ui.card().classes('w-full md:w-[32rem] min-w-0'):
                 ui.label('Call it from code').classes('font-semibold')
                 run_snippets(base_url, deployment.name)
         with ui.card().classes('w-full'):
@@ -95,7 +96,8 @@ class DeploymentView:
                 current = revision.revision == self.deployment.revision
                 with ui.row().classes('w-full items-center gap-3 border-b py-1'):
                     ui.label(f'rev {revision.revision}').classes('font-mono w-16')
-                    ui.label(f'{revision.created_by or "—"} · {display.when(revision.created_at)}').classes('text-slate-500 w-80')
+                    who = f'{revision.created_by or "—"} · {display.when(revision.created_at)}'
+                    ui.label(who).classes('text-slate-500 sm:w-80')
                     ui.label(
                         f'v{config.get("promptVersion") or "latest"} · {config.get("provider")} · {config.get("model")} · '
                         f'{display.options_text(config.get("options"))}'

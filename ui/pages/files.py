@@ -28,7 +28,7 @@ class FilesView:
         )
         limit_mb = files.max_upload_bytes(me.core) / 1024 / 1024
         self.upload = ui.upload(label=f'Upload (up to {limit_mb:g} MB)', auto_upload=True, on_upload=self._uploaded)
-        self.upload.props('accept="image/*,application/pdf,text/*,application/json"').classes('w-96')
+        self.upload.props('accept="image/*,application/pdf,text/*,application/json"').classes('w-full sm:w-96')
         self.upload.set_enabled(me.may('files:write'))
         self.list = ui.column().classes('w-full gap-1')
         self.empty = EmptyState()

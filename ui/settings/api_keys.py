@@ -23,7 +23,7 @@ class ApiKeysPanel:
             with ui.row().classes('gap-x-4 gap-y-0'):
                 self.scopes = {scope: ui.checkbox(scope, value=scope in DEFAULT_SCOPES) for scope in SCOPES}
             self.scope_error = ui.label().classes('text-negative text-xs')
-            self.expires = ui.number('Expires after days (empty: never)', min=1, max=3650, precision=0).classes('w-72')
+            self.expires = ui.number('Expires after days (empty: never)', min=1, max=3650, precision=0).classes('w-full sm:w-72')
             self.limits = LimitInputs()
             ui.label(LIMITS_NOTE).classes('text-xs text-slate-500')
             ui.button('Create key', icon='key', on_click=self.create)
