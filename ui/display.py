@@ -28,6 +28,10 @@ def duration(milliseconds: int | None) -> str:
     return f'{milliseconds} ms' if milliseconds < 10_000 else f'{milliseconds / 1000:.1f} s'
 
 
+def attempts(count: int) -> str:
+    return '1 attempt' if count == 1 else f'{count} attempts'
+
+
 def pretty_result(text: str | None) -> tuple[str, bool]:
     """The result, pretty-printed when it is JSON; and whether it was."""
     if not text:
