@@ -55,7 +55,7 @@ def deployment_rows(core: Core, actor: Actor, request: TableRequest) -> tuple[li
             'id': d.id,
             'name': d.name,
             'prompt': display.prompt_version(names.get(d.prompt_id, '(prompt not shown)'), d.prompt_version),
-            'provider': d.provider,
+            'provider': display.provider_name(d.provider),
             'model': d.model,
             'options': display.options_text(d.options),
             'created': display.when(d.created_at),
@@ -75,6 +75,7 @@ class DeploymentsTable:
         self.search.props('clearable dense outlined debounce=300').classes('w-full sm:w-96')
         pagination = {'sortBy': 'name', 'descending': False, 'page': 1, 'rowsPerPage': 20, 'rowsNumber': 0}
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
+        self.table.props('hide-no-data')  # our own empty note says what to do instead of "No data available"
         self.table.props(f':rows-per-page-options="{PAGE_SIZES}" flat bordered hide-no-data')
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.on('request', self._on_request)

@@ -42,6 +42,24 @@ def pretty_result(text: str | None) -> tuple[str, bool]:
         return text, False
 
 
+SCOPE_LABELS = {  # what each API key scope lets a program do, in words (the id stays beside it, for API users)
+    'deployments:run': 'Run deployments',
+    'deployments:read': 'See deployments',
+    'deployments:write': 'Create, change and delete deployments',
+    'prompts:read': 'See prompts',
+    'prompts:write': 'Create, change and delete prompts',
+    'executions:read': 'See executions and their results',
+    'executions:write': 'Cancel executions',
+    'files:read': 'See and download files',
+    'files:write': 'Upload and delete files',
+    'admin': 'Everything, including keys and users',
+}
+
+
+def scope_label(scope: str) -> str:
+    return SCOPE_LABELS.get(scope, scope)
+
+
 PROVIDER_NAMES = {Provider.OPENAI: 'OpenAI', Provider.ANTHROPIC: 'Anthropic', Provider.OLLAMA: 'Ollama'}
 
 

@@ -59,6 +59,7 @@ class ExecutionsTable:
         self._latest = 0
         pagination = {'page': 1, 'rowsPerPage': page_size, 'rowsNumber': 0}
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
+        self.table.props('hide-no-data')  # our own empty note says what to do instead of "No data available"
         self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered hide-no-data')
         self.table.add_slot('body-cell-status', STATUS_CELL)
         self.table.on('request', self._on_request)
@@ -87,8 +88,10 @@ class ExecutionsTable:
         self.table.pagination = {**pagination, 'page': page, 'rowsPerPage': page_size, 'rowsNumber': result.total}
         if result.total:
             self.empty.show(None)
-        elif any(vars(self.filters).values()):
+        elif any(value for name, value in vars(self.filters).items() if name != 'deployment'):
             self.empty.show('No execution matches these filters.')
+        elif self.filters.deployment:
+            self.empty.show(f'No executions of {self.filters.deployment} yet. Run it from "Try it" or through the API.')
         else:
             self.empty.show('No executions yet. Run a deployment from its "Try it" panel or through the API.')
 
@@ -115,7 +118,7 @@ def execution_row(execution: ExecutionView) -> dict:
         'status': execution.status,
         'statusColor': STATUS_COLORS.get(execution.status, 'grey'),
         'deployment': execution.deployment_name or '(playground)',
-        'model': f'{execution.provider} · {execution.model}',
+        'model': f'{display.provider_name(execution.provider)} · {execution.model}',
         'origin': execution.origin,
         'traceId': execution.trace_id or '',
         'tokens': tokens,

@@ -70,7 +70,7 @@ class DeploymentView:
         with self.configuration:
             for label, value in (
                 ('Prompt', display.prompt_version(self.prompt_name, d.prompt_version)),
-                ('Provider', d.provider),
+                ('Provider', display.provider_name(d.provider)),
                 ('Model', d.model),
                 ('Options', display.options_text(d.options)),
                 ('Revision', str(d.revision)),
@@ -99,7 +99,8 @@ class DeploymentView:
                     who = f'{revision.created_by or "—"} · {display.when(revision.created_at)}'
                     ui.label(who).classes('text-slate-500 sm:w-80')
                     ui.label(
-                        f'v{config.get("promptVersion") or "latest"} · {config.get("provider")} · {config.get("model")} · '
+                        f'{_version(config.get("promptVersion"))} · {display.provider_name(config.get("provider") or "")} · '
+                        f'{config.get("model")} · '
                         f'{display.options_text(config.get("options"))}'
                     ).classes('grow')
                     if current:
@@ -149,3 +150,7 @@ def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentVi
         return name, prompts.get_prompt(core, actor, deployment.prompt_id, version=deployment.prompt_version).accepts_file
     except DomainError:
         return name, False
+
+
+def _version(number: int | None) -> str:
+    return f'prompt v{number}' if number else 'latest prompt'
