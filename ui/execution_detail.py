@@ -14,6 +14,7 @@ from core.follow import StatusChange, TextDelta, Update, follow
 from core.vocabulary import UNFINISHED
 from ui import display, feedback, live
 from ui.executions_table import STATUS_COLORS
+from ui.local_time import local_time
 from ui.session import SignedIn
 
 
@@ -87,8 +88,8 @@ class ExecutionDetail:
                 ('Last attempt', display.duration(execution.duration_ms)),
                 ('Waited in the queue', _between(execution.created_at, execution.started_at)),
                 ('From start to end', _between(execution.started_at, execution.completed_at)),
-                ('Created', display.when(execution.created_at)),
-                ('Finished', display.when(execution.completed_at)),
+                ('Created', execution.created_at),
+                ('Finished', execution.completed_at),
             ]
         )
         self._show_input()
@@ -181,13 +182,14 @@ class Fields:
         if marker:
             self.grid.mark(marker)
 
-    def show(self, fields: list[tuple[str, str]]) -> None:
+    def show(self, fields: list[tuple[str, str | datetime | None]]) -> None:
         self.grid.clear()
         self.grid.visible = bool(fields)
         with self.grid:
             for label, value in fields:
                 ui.label(label).classes('text-slate-500')
-                ui.label(value).classes('break-words min-w-0')
+                shown = local_time(value) if isinstance(value, datetime) or value is None else ui.label(value)
+                shown.classes('break-words min-w-0')
 
 
 def _variables(user_input: str) -> dict:

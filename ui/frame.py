@@ -8,6 +8,7 @@ from nicegui import ui
 from core import users
 from core.errors import DomainError
 from ui import feedback
+from ui.local_time import localize_times
 from ui.session import SignedIn
 
 NAVIGATION = (
@@ -28,6 +29,7 @@ def frame(title: str, me: SignedIn, *, section: str | None = None) -> Iterator[u
     """
     ui.page_title(f'{title} · Hypersigil')
     ui.add_css(PHONE_CSS + CODE_CSS + DARK_CSS)
+    localize_times()
     section = section or title
     with ui.header().classes('items-center justify-between no-wrap bg-slate-800 px-2 sm:px-4 py-2'):
         with ui.row().classes('items-center gap-1 no-wrap'):

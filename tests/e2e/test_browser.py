@@ -184,6 +184,8 @@ def test_every_page_fits_the_screen_and_the_menu_opens_closes_and_reopens(server
         page.link('Open this execution')
         page.see('Execution ')
         check_fits(page, shots / f'{width}-execution.png')
+        times = driver.execute_script("return [...document.querySelectorAll('[data-utc]')].map(e => [e.textContent, e.title])")
+        assert times and all(shown != utc and utc.endswith(' UTC') for shown, utc in times), times  # local, UTC on hover
         for path, text in (
             ('/deployments', 'support-bot'),
             ('/executions', 'support-bot'),

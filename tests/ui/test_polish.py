@@ -7,6 +7,7 @@ from nicegui.testing import User
 from core import api_keys
 from core.permissions import Actor
 from tests.ui.conftest import SLOW, eventually, make_deployment, make_prompt, marked, only, signed_in
+from ui import display
 
 
 async def test_tables_show_only_our_empty_note_not_no_data_available(user: User, seed) -> None:
@@ -73,3 +74,13 @@ async def test_a_viewer_sees_the_prompt_read_only_and_why(user: User, seed) -> N
 async def test_the_browser_tab_shows_hypersigils_icon(user: User) -> None:
     response = await user.http_client.get('/favicon.ico')
     assert response.status_code == 200 and '#facc15' in response.text  # our sigil's bolt, not NiceGUI's logo
+
+
+async def test_times_carry_their_utc_moment_for_the_browser_to_show_locally(user: User, seed) -> None:
+    deployment = await make_deployment(seed, 'support-bot', make_prompt(seed))
+    await signed_in(user, seed)
+    await user.open('/deployments/support-bot')
+    await user.should_see(marker='local-time', retries=SLOW)
+    updated = marked(user, 'local-time')
+    assert updated.props['data-utc'] == deployment.updated_at.isoformat()
+    assert updated.props['title'] == display.when(deployment.updated_at)  # UTC on hover

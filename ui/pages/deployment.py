@@ -1,5 +1,7 @@
 """/deployments/{name}: configuration, edit and delete, Try it, API snippets, live executions, revisions with rollback."""
 
+from datetime import datetime
+
 from fastapi import Request
 from nicegui import ui
 
@@ -11,6 +13,7 @@ from ui import display, feedback
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
+from ui.local_time import local_time
 from ui.page_guard import dashboard_page
 from ui.responsive import panes
 from ui.session import SignedIn
@@ -74,11 +77,11 @@ class DeploymentView:
                 ('Model', d.model),
                 ('Options', display.options_text(d.options)),
                 ('Revision', str(d.revision)),
-                ('Updated', display.when(d.updated_at)),
+                ('Updated', d.updated_at),
             ):
                 with ui.row().classes('gap-2'):
                     ui.label(f'{label}:').classes('text-slate-500 w-24')
-                    ui.label(value)
+                    local_time(value) if isinstance(value, datetime) else ui.label(value)
         self.try_it.options.show(d.provider, self.try_it.options.values())
         await self._show_revisions()
 
