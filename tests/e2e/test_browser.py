@@ -204,6 +204,16 @@ def test_every_page_fits_the_screen_and_the_menu_opens_closes_and_reopens(server
             page.see('Add a person' if tab == 'Users' else 'Create key')
             check_fits(page, shots / f'{width}-settings-{tab.replace(" ", "-").lower()}.png')
 
+        driver.get(f'{server}/deployments/support-bot')  # dark mode: chosen in the header, kept for the next page
+        page.wait_for(lambda: page.visible('//button[starts-with(@aria-label, "Theme")]'), 'the theme button').click()
+        dark = "return document.body.classList.contains('body--dark')"
+        page.wait_for(lambda: driver.execute_script(dark), 'the dark theme')
+        check_fits(page, shots / f'{width}-dark-deployment.png')
+        driver.get(f'{server}/executions')
+        page.see('support-bot')
+        assert driver.execute_script(dark)
+        check_fits(page, shots / f'{width}-dark-executions.png')
+
         errors = [entry['message'] for entry in driver.get_log('browser') if entry['level'] == 'SEVERE']
         errors = [message for message in errors if '/no-such-page' not in message]  # that 404 is the point
         assert errors == [], errors
