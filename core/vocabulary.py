@@ -3,6 +3,32 @@
 Each is defined once, as an enum beside the table it describes (data/tables.py); this module only hands them on.
 """
 
-from data.tables import FINISHED, UNFINISHED, ExecutionStatus, Origin, Provider, Theme
+from data.tables import (
+    FINISHED,
+    SUBSCRIBABLE_EVENTS,
+    UNFINISHED,
+    Arm,
+    DeliveryStatus,
+    ExecutionStatus,
+    Origin,
+    Provider,
+    RegressionAction,
+    RolloutStatus,
+    Theme,
+    WebhookEvent,
+)
 
-__all__ = ['FINISHED', 'UNFINISHED', 'ExecutionStatus', 'Origin', 'Provider', 'Theme']
+__all__ = [
+    'FINISHED',
+    'SUBSCRIBABLE_EVENTS',
+    'UNFINISHED',
+    'Arm',
+    'DeliveryStatus',
+    'ExecutionStatus',
+    'Origin',
+    'Provider',
+    'RegressionAction',
+    'RolloutStatus',
+    'Theme',
+    'WebhookEvent',
+]

@@ -93,7 +93,7 @@ async def test_the_records_in_openapi_come_from_core_views_and_list_the_words_of
     execution = schemas['ExecutionPublic']
     assert execution['description'] == 'One run: the snapshot of what ran, its status and its outcome.'
     words = {name: schemas[execution['properties'][name]['$ref'].rsplit('/', 1)[-1]]['enum'] for name in ('status', 'origin')}
-    assert words == {'status': ['pending', 'running', 'completed', 'failed', 'cancelled'], 'origin': ['ui', 'api']}
+    assert words == {'status': ['pending', 'running', 'completed', 'failed', 'cancelled'], 'origin': ['ui', 'api', 'openai']}
     for record in ('ExecutionPublic', 'DeploymentPublic', 'ProviderPublic'):
         provider = schemas[record]['properties'].get('provider') or schemas[record]['properties']['name']
         assert schemas[provider['$ref'].rsplit('/', 1)[-1]]['enum'] == ['openai', 'anthropic', 'ollama']
