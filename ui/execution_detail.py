@@ -123,10 +123,10 @@ class ExecutionDetail:
     def _show_input(self) -> None:
         """The input as sent; a JSON object's keys are the template's variables, listed one by one."""
         text, structured = display.pretty_result(self.execution.user_input)
-        self.input_text = self.execution.user_input
-        self.input.content = text or '(empty)'
+        self.input_text = self.execution.user_input or json.dumps(self.execution.variables or {}, ensure_ascii=False)
+        self.input.content = text or '(no text: the variables above are the input)'
         self.input.language = 'json' if structured else 'text'
-        variables = _variables(self.execution.user_input)
+        variables = self.execution.variables or _variables(self.execution.user_input)
         self.variables.show([(name, value if isinstance(value, str) else json.dumps(value)) for name, value in variables.items()])
 
     def _copy(self, text: str, what: str) -> None:
@@ -192,7 +192,10 @@ class Fields:
                 shown.classes('break-words min-w-0')
 
 
-def _variables(user_input: str) -> dict:
+def _variables(user_input: str | None) -> dict:
+    """An older run's variables: the keys of a JSON object sent as its input."""
+    if not user_input:
+        return {}
     try:
         parsed = json.loads(user_input)
     except ValueError:

@@ -174,7 +174,8 @@ def test_every_page_fits_the_screen_and_the_menu_opens_closes_and_reopens(server
         check_fits(page, shots / f'{width}-deployment-dialog.png')
         page.click('Save')
         page.see('Try it')
-        page.type('Input', '{"customer": "Ada", "topic": "billing"}')
+        page.type('customer', 'Ada')  # one input per variable of the prompt
+        page.type('topic', 'billing')
         page.click('Run')
         page.watch_output(until=REPLY)
         page.see('completed in')

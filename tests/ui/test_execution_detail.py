@@ -9,10 +9,10 @@ from core.permissions import Actor
 from tests.ui.conftest import eventually, make_deployment, make_prompt, marked, signed_in
 
 
-async def finished_run(seed, user_input: str) -> str:
+async def finished_run(seed, user_input: str | None = None, variables: dict | None = None) -> str:
     prompt = make_prompt(seed, template='Answer {{customer}} about {{topic}}.')
     await make_deployment(seed, 'support-bot', prompt)
-    run = await executions.run_deployment(seed, Actor.system(), 'support-bot', user_input=user_input)
+    run = await executions.run_deployment(seed, Actor.system(), 'support-bot', user_input=user_input, variables=variables)
     return run.execution.id if hasattr(run, 'execution') else run.id
 
 
@@ -22,7 +22,7 @@ def texts(user: User) -> list[str]:
 
 async def test_a_completed_run_reads_as_labelled_fields(user: User, seed, fake_llm) -> None:
     fake_llm.reply('{"answer": "It is in the billing tab", "score": 3}')
-    execution_id = await finished_run(seed, '{"customer": "Ada", "topic": "billing"}')
+    execution_id = await finished_run(seed, variables={'customer': 'Ada', 'topic': 'billing'})
     await signed_in(user, seed)
     await user.open(f'/executions/{execution_id}')
     await eventually(lambda: marked(user, 'status').text == 'completed', timeout=30)
