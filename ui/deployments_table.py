@@ -11,6 +11,7 @@ from core.errors import DomainError, Forbidden
 from core.permissions import Actor
 from ui import display, feedback
 from ui.frame import EmptyState
+from ui.responsive import phone_columns
 from ui.session import SignedIn
 
 # table column -> core's orderBy
@@ -24,6 +25,7 @@ COLUMNS = [
     {'name': 'created', 'label': 'Created', 'field': 'created', 'sortable': True, 'align': 'left'},
     {'name': 'updated', 'label': 'Updated', 'field': 'updated', 'sortable': True, 'align': 'left'},
 ]
+COLUMNS = phone_columns(COLUMNS, keep=('name', 'model'))  # the rest on the deployment's page
 PAGE_SIZES = [10, 20, 50, 100]
 
 
@@ -53,7 +55,7 @@ def deployment_rows(core: Core, actor: Actor, request: TableRequest) -> tuple[li
             'id': d.id,
             'name': d.name,
             'prompt': display.prompt_version(names.get(d.prompt_id, '(prompt not shown)'), d.prompt_version),
-            'provider': d.provider,
+            'provider': display.provider_name(d.provider),
             'model': d.model,
             'options': display.options_text(d.options),
             'created': display.when(d.created_at),
@@ -70,9 +72,10 @@ class DeploymentsTable:
     def __init__(self, me: SignedIn) -> None:
         self.me = me
         self.search = ui.input('Search name, provider or model', on_change=self.reload)
-        self.search.props('clearable dense outlined debounce=300').classes('w-96')
+        self.search.props('clearable dense outlined debounce=300').classes('w-full sm:w-96')
         pagination = {'sortBy': 'name', 'descending': False, 'page': 1, 'rowsPerPage': 20, 'rowsNumber': 0}
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
+        self.table.props('hide-no-data')  # our own empty note says what to do instead of "No data available"
         self.table.props(f':rows-per-page-options="{PAGE_SIZES}" flat bordered hide-no-data')
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.on('request', self._on_request)

@@ -46,6 +46,11 @@ class PromptEditor:
         with ui.row():
             self.save_button = ui.button('Save' if prompt else 'Create prompt', icon='save', on_click=self.save)
             self.save_button.set_enabled(me.may('prompts:write'))
+        if not me.may('prompts:write'):  # a viewer reads the prompt; fields that take typing would promise a save
+            for field in (self.name, self.template, self.input_schema, self.response_schema):
+                field.props('readonly')
+            self.accepts_file.disable()
+            ui.label('Your role can read prompts but not change them.').classes('text-xs text-slate-500').mark('read-only-note')
         with ui.card().classes('w-full'):
             ui.label('Preview').classes('font-semibold')
             self.sample = VariableInputs(self._names_or_none() or [], marker='sample', text_label='Sample input')

@@ -101,9 +101,8 @@ class TryIt:
         if execution.status == ExecutionStatus.COMPLETED:
             self.output.text = text
             tokens = f'{execution.input_tokens} in / {execution.output_tokens} out'
-            self.status.text = (
-                f'completed in {display.duration(execution.duration_ms)} · {tokens} tokens · {execution.attempts} attempt(s)'
-            )
+            took = display.duration(execution.duration_ms)
+            self.status.text = f'completed in {took} · {tokens} tokens · {display.attempts(execution.attempts)}'
             if execution.result_valid is False:
                 self.status.text += f' · does not match the response schema: {execution.result_validation_message}'
         else:
