@@ -79,9 +79,9 @@ async def create_deployment(
     actor.require('deployments:write')
     name = check_name(name)
     config = {'prompt_id': prompt_id, 'prompt_version': prompt_version, 'provider': provider, 'model': model, 'options': options}
-    config = await _check_config(core, config, check_model=True)
+    config = await check_config(core, config, check_model=True)
     # database work in a thread: a writer waiting on a lock must not stall the event loop
-    return _view(await asyncio.to_thread(_insert, core, actor, name, config))
+    return view_of(await asyncio.to_thread(_insert, core, actor, name, config))
 
 
 async def update_deployment(core: Core, actor: Actor, ref: str, *, changes: dict) -> DeploymentView:
@@ -93,9 +93,9 @@ async def update_deployment(core: Core, actor: Actor, ref: str, *, changes: dict
     current = await asyncio.to_thread(_load, core, ref)
     if 'name' in changes and changes['name'] != current.name:
         raise Invalid('name', 'name is immutable')
-    config = {**_config(current), **{key: value for key, value in changes.items() if key != 'name'}}
-    config = await _check_config(core, config, check_model=_model_changed(current, config))
-    return _view(await asyncio.to_thread(_save_revision, core, actor, current, config, always=False))
+    config = {**config_of(current), **{key: value for key, value in changes.items() if key != 'name'}}
+    config = await check_config(core, config, check_model=_model_changed(current, config))
+    return view_of(await asyncio.to_thread(_save_revision, core, actor, current, config, always=False))
 
 
 async def rollback_deployment(core: Core, actor: Actor, ref: str, *, revision: int) -> DeploymentView:
@@ -105,14 +105,14 @@ async def rollback_deployment(core: Core, actor: Actor, ref: str, *, revision: i
         raise Invalid('revision', 'must be a revision number')
     current, earlier = await asyncio.to_thread(_load_with_revision, core, ref, revision)
     config = {attribute: earlier.config.get(field) for attribute, field in CONFIG_FIELDS}
-    config = await _check_config(core, config, check_model=_model_changed(current, config))
-    return _view(await asyncio.to_thread(_save_revision, core, actor, current, config, always=True))
+    config = await check_config(core, config, check_model=_model_changed(current, config))
+    return view_of(await asyncio.to_thread(_save_revision, core, actor, current, config, always=True))
 
 
 def get_deployment(core: Core, actor: Actor, ref: str) -> DeploymentView:
     actor.require('deployments:read')
     with core.session() as session:
-        return _view(find_deployment(session, ref))
+        return view_of(find_deployment(session, ref))
 
 
 def delete_deployment(core: Core, actor: Actor, ref: str) -> None:
@@ -149,7 +149,7 @@ def list_deployments(
     statement = statement.order_by(direction(ORDER_COLUMNS[order_by]), direction(Deployment.id))
     with core.session() as session:
         found = paginate(session, statement, page=page, page_size=page_size)
-    return Page([_view(row) for row in found.items], found.total, found.page, found.page_size)
+    return Page([view_of(row) for row in found.items], found.total, found.page, found.page_size)
 
 
 def list_revisions(core: Core, actor: Actor, ref: str) -> list[RevisionView]:
@@ -182,7 +182,7 @@ def check_name(name: Any) -> str:
     return name
 
 
-async def _check_config(core: Core, config: dict, *, check_model: bool) -> dict:
+async def check_config(core: Core, config: dict, *, check_model: bool) -> dict:
     """Every check that needs no database: provider, options, version number, and the model the provider lists."""
     provider, model = config['provider'], config['model']
     if provider not in core.registry.names:
@@ -243,21 +243,28 @@ def _explain_failed_insert(session: Session, name: str) -> Exception:
 def _save_revision(core: Core, actor: Actor, current: Deployment, config: dict, *, always: bool) -> Deployment:
     with core.session() as session:
         _check_prompt(session, config)
-        if not always and config == _config(current):
+        if not always and config == config_of(current):
             return current
-        # fenced on the revision we read: a concurrent edit makes this one fail rather than silently undo it
-        statement = (
-            sa.update(Deployment)
-            .where(Deployment.id == current.id, Deployment.revision == current.revision)
-            .values(**config, revision=Deployment.revision + 1, updated_at=utcnow())
-            .returning(Deployment.revision)
-        )
-        number = session.exec(statement).scalar_one_or_none()
-        if number is None:
-            raise Conflict(f'deployment {current.name!r} changed or was deleted while saving; reload it and try again')
-        session.add(_revision(current.id, number, config, actor))
-        session.flush()
-        return session.get(Deployment, current.id)
+        return write_revision(session, actor, current, config)
+
+
+def write_revision(session: Session, actor: Actor, current: Deployment, config: dict) -> Deployment:
+    """Make `config` (checked) the deployment's next revision, in the caller's transaction.
+
+    Fenced on the revision `current` holds: a concurrent edit makes this one fail (Conflict) rather than silently undo it.
+    """
+    statement = (
+        sa.update(Deployment)
+        .where(Deployment.id == current.id, Deployment.revision == current.revision)
+        .values(**config, revision=Deployment.revision + 1, updated_at=utcnow())
+        .returning(Deployment.revision)
+    )
+    number = session.exec(statement).scalar_one_or_none()
+    if number is None:
+        raise Conflict(f'deployment {current.name!r} changed or was deleted while saving; reload it and try again')
+    session.add(_revision(current.id, number, config, actor))
+    session.flush()
+    return session.get(Deployment, current.id)
 
 
 def _revision(deployment_id: str, number: int, config: dict, actor: Actor) -> DeploymentRevision:
@@ -282,7 +289,7 @@ def _load_with_revision(core: Core, ref: str, revision: int) -> tuple[Deployment
         return deployment, found
 
 
-def _view(row: Deployment) -> DeploymentView:
+def view_of(row: Deployment) -> DeploymentView:
     return DeploymentView(
         id=row.id,
         name=row.name,
@@ -297,7 +304,8 @@ def _view(row: Deployment) -> DeploymentView:
     )
 
 
-def _config(deployment: Deployment) -> dict:
+def config_of(deployment: Deployment) -> dict:
+    """The configuration a revision records (prompt_id, prompt_version, provider, model, options)."""
     return {attribute: getattr(deployment, attribute) for attribute, _ in CONFIG_FIELDS}
 
 
