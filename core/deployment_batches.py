@@ -34,10 +34,12 @@ class PlannedChange:
         return self.before != self.after
 
 
-def select_deployments(core: Core, actor: Actor, *, ids: list[str] | None = None, search: str | None = None) -> list[str]:
-    """The ids a batch is about, by name order: the ones given, or every deployment the table's search matches."""
+def select_deployments(
+    core: Core, actor: Actor, *, ids: list[str] | None = None, search: str | None = None
+) -> list[tuple[str, str]]:
+    """The (id, name) pairs a batch is about, by name: the ids given, or every deployment the table's search matches."""
     actor.require('deployments:write')
-    statement = sa.select(Deployment.id).order_by(Deployment.name)
+    statement = sa.select(Deployment.id, Deployment.name).order_by(Deployment.name)
     if ids is not None:
         statement = statement.where(Deployment.id.in_(_checked_ids(ids)))
     elif search:
@@ -45,7 +47,7 @@ def select_deployments(core: Core, actor: Actor, *, ids: list[str] | None = None
         columns = (Deployment.name, Deployment.model, Deployment.provider)
         statement = statement.where(sa.or_(*(sa.func.lower(column).like(pattern, escape='\\') for column in columns)))
     with core.session() as session:
-        found = list(session.exec(statement.limit(MAX_BATCH + 1)).scalars())
+        found = [(row.id, row.name) for row in session.exec(statement.limit(MAX_BATCH + 1))]
     if ids is not None and len(found) != len(set(ids)):
         raise NotFound('some of the selected deployments no longer exist; reload the list')
     if len(found) > MAX_BATCH:

@@ -74,12 +74,14 @@ async def test_delete_removes_every_selected_deployment_or_none(core, bots):
         delete_deployments(core, EDITOR, ids=[bots['billing-bot'], '00000000-0000-0000-0000-000000000000'])
     assert count(core, Deployment) == 3
     assert delete_deployments(core, EDITOR, ids=[bots['billing-bot'], bots['sales-bot']]) == 2
-    assert [d for d in select_deployments(core, EDITOR, search='bot')] == [bots['local-bot']]
+    assert select_deployments(core, EDITOR, search='bot') == [(bots['local-bot'], 'local-bot')]
 
 
 async def test_select_all_matching_takes_the_tables_search(core, bots):
-    assert select_deployments(core, EDITOR, search='OLLAMA') == [bots['local-bot']]
-    assert select_deployments(core, EDITOR, search='bot') == [bots['billing-bot'], bots['local-bot'], bots['sales-bot']]
+    assert select_deployments(core, EDITOR, search='OLLAMA') == [(bots['local-bot'], 'local-bot')]
+    names = ['billing-bot', 'local-bot', 'sales-bot']
+    assert select_deployments(core, EDITOR, search='bot') == [(bots[name], name) for name in names]
+    assert select_deployments(core, EDITOR, ids=[bots['sales-bot']]) == [(bots['sales-bot'], 'sales-bot')]
 
 
 async def test_a_viewer_may_not_change_or_delete_in_a_batch(core, bots):
