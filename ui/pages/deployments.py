@@ -8,6 +8,7 @@ from ui.deployment_dialog import DeploymentDialog
 from ui.deployments_table import DeploymentsTable, TableRequest
 from ui.frame import frame
 from ui.page_guard import dashboard_page
+from ui.refused_calls import unknown_names_note
 from ui.session import SignedIn
 
 
@@ -26,5 +27,6 @@ def register(core: Core) -> None:
                 if not can_write:
                     new.disable()
                     new.tooltip('Your role can only read deployments')
+            await unknown_names_note(me)
             start = TableRequest.from_query(request.query_params)
             await DeploymentsTable(me, start=start, url='/deployments').load(start)
