@@ -115,8 +115,7 @@ class DeploymentsTable:
         self.table.classes('w-full').props(f':rows-per-page-options="{PAGE_SIZES}" flat bordered hide-no-data')
         self.table.add_slot('body-cell-name', NAME_CELL)
         self.table.on('request', self._on_request)
-        # a click on a row's checkbox selects it; anywhere else on the row opens the deployment
-        self.table.on('rowClick', lambda e: ui.navigate.to(f'/deployments/{e.args}'), js_handler=ROW_CLICK)
+        self.table.on('rowClick', lambda e: ui.navigate.to(f'/deployments/{e.args[1]["name"]}'))
         self.empty = EmptyState()
         self.batch = DeploymentBatch(me, on_done=self._after_batch)
         if selection:
@@ -244,7 +243,6 @@ def _matching(core: Core, actor: Actor, search: str) -> tuple[list[str], list[st
     return [deployment_id for deployment_id, _ in found], [name for _, name in found]
 
 
-ROW_CLICK = '(event, row) => { if (!event.target.closest(".q-checkbox")) emit(row.name) }'
 NAME_CELL = """
 <q-td :props="props">
   <a :href="'/deployments/' + props.row.name" class="text-primary font-medium" @click.stop>{{ props.row.name }}</a>
