@@ -48,8 +48,10 @@ migrate: install-runtime
 chromium:
 	scripts/ensure-chromium
 
+# three test processes even on two cores: most tests wait on servers and subprocesses, not the CPU
+TEST_PROCESSES ?= 3
 test: install chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_PROCESSES)
 
 bench: install
 	$(PY) -m bench.engine

@@ -1,15 +1,16 @@
 """Wires Hypersigil together: settings -> database -> core -> worker; the dashboard with the API at /api/v1; the CLI."""
 
 import argparse
+import logging
 import os
 import sys
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from core.settings import Settings
 
 # NiceGUI reads where to keep per-browser storage as it is imported: in the (private) data dir, not ./.nicegui
 os.environ.setdefault('NICEGUI_STORAGE_PATH', str(Settings.from_env().data_dir / 'nicegui'))
-from nicegui import app, run, ui
 
 if TYPE_CHECKING:
     from core.api_keys import ApiKeyView
@@ -28,10 +29,17 @@ def main(argv: list[str]) -> None:
         print('database is up to date')
         return
     if command == 'worker':
+        from core.engine.supervisor import watch_supervisor
+
+        parent = watch_supervisor(settings.env)  # from the first moment: the imports and migrations take seconds
         from core.engine.process import run_worker
 
-        run_worker(settings)
-        return
+        run_worker(settings, parent)
+        # nothing is left to do, and finalizing the interpreter took 3.5 s more under load (the SDKs' modules): a
+        # supervisor waits for it, and an orphan must be gone within 5 s
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)
     if command == 'users':
         sys.exit(users_command(settings, argv[2:]))
     if command == 'keys':
@@ -40,11 +48,16 @@ def main(argv: list[str]) -> None:
 
 
 def serve(settings: Settings) -> None:
+    from nicegui import app, run, ui  # here, not at the top: a worker process (`main.py worker`) does without it
+
     from api.app import api, bind_core, serve_first
     from core import users
     from core.app import WEB_LOCK_WAIT_SECONDS, build_core, worker_core
+    from core.bus.factory import transport_for
+    from core.engine.supervisor import Supervisor
     from core.engine.worker import Worker
-    from ui import pages
+    from core.webhooks.deliverer import Deliverer
+    from ui import brand, pages
 
     core = build_core(settings, lock_wait=WEB_LOCK_WAIT_SECONDS)
     setup_token = users.issue_setup_token(core)
@@ -56,23 +69,35 @@ def serve(settings: Settings) -> None:
     serve_first(app)  # API calls skip the dashboard's middleware (security headers, gzip)
     bind_core(core)
     pages.register(core)
+    app.on_startup(lambda: core.bus.connect(transport_for(settings)))  # events to and from the other processes
     workers_core = worker_core(core)  # its own engine on SQLite: a worker waits out write locks, a request does not
-    for number in range(settings.workers):
-        worker = Worker(workers_core, name=f'web-{number + 1}')
+    if settings.inline_worker:
+        worker = Worker(workers_core, name='web')
         app.on_startup(worker.start)
         app.on_shutdown(worker.stop)  # gracefully: runs in flight finish or go back to the queue
-    if not settings.workers:  # a worker imports the SDKs as it starts; without one, import them off the loop now
+        deliverer = Deliverer(workers_core)  # webhook deliveries go out from wherever executions run
+        app.on_startup(deliverer.start)
+        app.on_shutdown(deliverer.stop)
+    else:  # a worker imports the SDKs as it starts; without one here, import them off the loop now
         app.on_startup(lambda: run.io_bound(core.registry.load_adapters))
+    if settings.workers:
+        supervisor = Supervisor(settings.workers, [sys.executable, os.path.abspath(__file__), 'worker'], env=dict(settings.env))
+        app.on_startup(supervisor.start)
+        app.on_shutdown(lambda: supervisor.stop())  # NiceGUI passes the app to a handler that takes an argument
+    app.on_shutdown(core.bus.disconnect)  # after the workers: their last events are sent
     app.on_shutdown(core.registry.aclose)  # after the workers: their calls are done
     app.on_shutdown(lambda: core.db.dispose())
     app.on_shutdown(lambda: workers_core.db.dispose())
-    ui.run(
-        host=settings.host,
-        port=settings.port,
-        title='Hypersigil',
-        reload=False,
-        show=False,
-    )
+    with suppress(KeyboardInterrupt):  # uvicorn raises Ctrl-C again once it has shut down (the workers stopped by then)
+        ui.run(
+            host=settings.host,
+            port=settings.port,
+            title='Hypersigil',
+            favicon=brand.FAVICON,
+            dark=None,  # follow the system's light or dark setting until the person picks one (ui/frame.py)
+            reload=False,
+            show=False,
+        )
 
 
 def setup_link(settings: Settings, token: str) -> str:

@@ -64,6 +64,7 @@ def authorized(scope: str) -> Callable[..., Actor]:
     return actor
 
 
+DeploymentsRun = Annotated[Actor, Depends(authorized('deployments:run'))]
 DeploymentsRead = Annotated[Actor, Depends(authorized('deployments:read'))]
 DeploymentsWrite = Annotated[Actor, Depends(authorized('deployments:write'))]
 PromptsRead = Annotated[Actor, Depends(authorized('prompts:read'))]
@@ -72,6 +73,8 @@ ExecutionsRead = Annotated[Actor, Depends(authorized('executions:read'))]
 ExecutionsWrite = Annotated[Actor, Depends(authorized('executions:write'))]
 FilesRead = Annotated[Actor, Depends(authorized('files:read'))]
 FilesWrite = Annotated[Actor, Depends(authorized('files:write'))]
+WebhooksRead = Annotated[Actor, Depends(authorized('webhooks:read'))]
+WebhooksWrite = Annotated[Actor, Depends(authorized('webhooks:write'))]
 Admin = Annotated[Actor, Depends(authorized('admin'))]
 
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description='1-based')]

@@ -1,16 +1,27 @@
-"""In-process event bus: execution status changes and text deltas, for the UI and the API streams."""
+"""The event bus: execution status changes and text deltas, for the UI, the API streams and the workers.
+
+Within a process, publish() hands an event to every subscriber at once. Once connected to a transport (core.bus: the
+database's LISTEN/NOTIFY, or sockets between the processes of one machine), it also carries events to and from the
+other processes, so a stream follows an execution whichever process runs it. When a transport may have missed events,
+every subscriber gets a GAP event, whatever it filters: what it follows must be re-read.
+"""
 
 import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.bus.transport import Transport
+
+GAP = 'gap'  # the kind of the event that says events from other processes may have been missed
 
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # 'created' | 'status' | 'delta'
+    kind: str  # 'created' | 'status' | 'delta' | GAP
     execution_id: str
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -44,9 +55,7 @@ class Subscription:
         return events
 
     def offer(self, event: Event) -> None:
-        if self.execution_id is not None and event.execution_id != self.execution_id:
-            return
-        if self.kinds is not None and event.kind not in self.kinds:
+        if event.kind != GAP and not self._wants(event):
             return
         try:
             running = asyncio.get_running_loop()
@@ -57,6 +66,11 @@ class Subscription:
         elif not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
 
+    def _wants(self, event: Event) -> bool:
+        return (self.execution_id is None or event.execution_id == self.execution_id) and (
+            self.kinds is None or event.kind in self.kinds
+        )
+
 
 class EventBus:
     """Publish from any thread or loop; each subscriber receives on the loop it subscribed from."""
@@ -64,6 +78,18 @@ class EventBus:
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
         self._lock = threading.Lock()
+        self.transport: Transport | None = None
+
+    async def connect(self, transport: 'Transport') -> None:
+        """Carry events to and from the other processes that listen on `transport` (call on the loop that stays)."""
+        self.transport = transport
+        await transport.listen(self._deliver, on_gap=lambda: self._deliver(Event(GAP, '')))
+
+    async def disconnect(self) -> None:
+        """Send what is queued for other processes (a second at most) and stop listening to them."""
+        transport, self.transport = self.transport, None
+        if transport is not None:
+            await transport.close()
 
     @asynccontextmanager
     async def subscribe(
@@ -80,6 +106,13 @@ class EventBus:
                 self._subscriptions.discard(subscription)
 
     def publish(self, event: Event) -> None:
+        self._deliver(event)
+        transport = self.transport
+        if transport is not None:
+            transport.publish(event)  # never waits: the transport's own thread sends it
+
+    def _deliver(self, event: Event) -> None:
+        """To this process's subscribers only (an event from another process is not sent on again)."""
         with self._lock:
             subscriptions = list(self._subscriptions)
         for subscription in subscriptions:

@@ -7,10 +7,9 @@ from nicegui import ui
 from core import deployment_batches
 from core.deployment_batches import PlannedChange
 from core.errors import DomainError
+from core.options import OPTION_SPECS
 from ui import display, feedback
 from ui.session import SignedIn
-
-OPTIONS = {'temperature': 'Temperature', 'topP': 'Top P', 'topK': 'Top K'}
 
 
 class DeploymentBatch:
@@ -62,7 +61,10 @@ class DeploymentBatch:
             ui.label(f'Change {count} deployment(s)').classes('text-lg font-semibold')
             ui.label('Fill in only what should change; blank fields keep each deployment as it is.').classes('text-sm')
             model = ui.input('Model').classes('w-full').mark('batch-model')
-            inputs = {key: ui.number(label).classes('w-full').mark(f'batch-{key}') for key, label in OPTIONS.items()}
+            inputs = {
+                key: ui.number(spec.label).classes('w-full').mark(f'batch-{key}').props(f'hint="{spec.range_text}"')
+                for key, spec in OPTION_SPECS.items()
+            }
             with ui.row().classes('w-full justify-end'):
                 ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
                 ui.button('Review changes', on_click=lambda: dialog.submit(_changes(model.value, inputs)))
@@ -105,8 +107,9 @@ def _changes(model: str | None, inputs: dict[str, ui.number]) -> dict:
     if model and model.strip():
         changes['model'] = model.strip()
     options = {key: field.value for key, field in inputs.items() if field.value is not None}
-    if 'topK' in options and float(options['topK']).is_integer():
-        options['topK'] = int(options['topK'])
+    for key, value in options.items():  # the number inputs yield floats; core takes a whole one for an integer option
+        if OPTION_SPECS[key].integer and float(value).is_integer():
+            options[key] = int(value)
     if options:
         changes['options'] = options
     return changes

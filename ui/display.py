@@ -5,7 +5,7 @@ from datetime import datetime
 
 from core.vocabulary import Provider
 
-OPTION_LABELS = {'temperature': 'temperature', 'topP': 'top P', 'topK': 'top K'}
+OPTION_LABELS = {'temperature': 'temperature', 'topP': 'top P', 'topK': 'top K', 'maxTokens': 'max tokens'}
 
 
 def when(moment: datetime | None) -> str:

@@ -15,22 +15,22 @@ from core.vocabulary import ExecutionStatus, Origin
 from ui import display, feedback, live
 from ui.option_inputs import OptionInputs
 from ui.session import SignedIn
+from ui.variable_inputs import VariableInputs
 
 
 class TryIt:
-    def __init__(self, me: SignedIn, deployment: DeploymentView, *, accepts_file: bool) -> None:
+    """`variables`: the names the template of the prompt version the deployment runs uses (one input each)."""
+
+    def __init__(self, me: SignedIn, deployment: DeploymentView, *, accepts_file: bool, variables: list[str]) -> None:
         self.me, self.core, self.deployment = me, me.core, deployment
-        self.user_input = ui.textarea('Input', placeholder='Text, or a JSON object whose keys fill the template').classes(
-            'w-full'
-        )
-        self.user_input.props('autogrow outlined').mark('try-input')
+        self.inputs = VariableInputs(variables, marker='try')
         with ui.expansion('Option overrides, trace id, file').classes('w-full'):
             self.options = OptionInputs(me.core)
             self.options.show(deployment.provider, {})
             self.trace_id = ui.input('Trace id (optional)').classes('w-full')
             self.file = ui.select({}, label='File', clearable=True).classes('w-full')
             self.file.visible = accepts_file
-        self.fields = {'userInput': self.user_input, 'traceId': self.trace_id, 'fileId': self.file, **self.options.fields}
+        self.fixed_fields = {'traceId': self.trace_id, 'fileId': self.file, **self.options.fields}
         with ui.row().classes('items-center gap-3'):
             self.run_button = ui.button('Run', icon='play_arrow', on_click=self.run)
             self.spinner = ui.spinner()
@@ -45,9 +45,18 @@ class TryIt:
         if accepts_file:
             live.while_open(self._load_files(), name='try it: files')
 
+    @property
+    def fields(self) -> dict:
+        return {**self.inputs.fields, **self.fixed_fields}
+
+    def show_variables(self, variables: list[str]) -> None:
+        """One input per variable of the template the deployment runs now (after an edit)."""
+        self.inputs.show(variables)
+
     async def run(self) -> None:
         """Start the execution, then show its text deltas as they arrive and its final record at the end."""
         feedback.clear_invalid(self.fields)
+        user_input, variables = self.inputs.run_input()
         self.output.text, self.details.visible = '', False
         self.spinner.visible, self.run_button.enabled = True, False
         execution_id = executions.new_execution_id()
@@ -55,7 +64,8 @@ class TryIt:
             self.me.act,  # as the person is now
             executions.run_deployment,
             self.deployment.name,
-            user_input=self.user_input.value or '',
+            user_input=user_input,
+            variables=variables,
             options=self.options.values() or None,
             trace_id=(self.trace_id.value or '').strip() or None,
             file_id=self.file.value or None,

@@ -1,5 +1,6 @@
 """Execution and run bodies."""
 
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -11,7 +12,14 @@ from core.vocabulary import ExecutionStatus
 
 
 class RunRequest(RequestModel):
-    user_input: str = Field(min_length=1, description='the text (or a JSON object of template variables) to run with')
+    """At least one of `userInput` and `variables`."""
+
+    user_input: str | None = Field(
+        default=None,
+        min_length=1,
+        description='the text the template shows as {{input}} (without `variables`, a JSON object here fills them)',
+    )
+    variables: dict[str, Any] | None = Field(default=None, description='the template\'s other variables, such as {"name": "Ada"}')
     options: Options | None = Field(default=None, description="overrides the deployment's options for this run")
     trace_id: str | None = Field(default=None, max_length=200, description='your id, stored and filterable')
     file_id: UUID | None = Field(default=None, description='an uploaded file, for prompts that accept one')

@@ -50,6 +50,15 @@ class ProviderRegistry:
         self._models[provider] = (time.monotonic() + self.model_ttl, models)
         return list(models)
 
+    async def models_at(self, provider: str, *, api_key: str | None, base_url: str | None) -> list[str]:
+        """The models listed with these credentials (not the saved ones), through a client made and closed for it."""
+        self._check(provider)
+        adapter = adapter_class(provider)(api_key=api_key, base_url=base_url)
+        try:
+            return await adapter.list_models()
+        finally:
+            await adapter.aclose()
+
     def supported_options(self, provider: str) -> frozenset[str]:
         self._check(provider)
         return CATALOG[provider].supported_options

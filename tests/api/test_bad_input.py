@@ -25,6 +25,9 @@ CASES = [
     ('POST', '/deployments', {**DEPLOYMENT, 'options': {'temperature': -0.1}}, 422, 'options.temperature'),
     ('POST', '/deployments', {**DEPLOYMENT, 'options': {'topK': 3}}, 422, 'options.topK'),
     ('POST', '/deployments', {**DEPLOYMENT, 'options': {'topK': 0}, 'provider': 'ollama', 'model': 'qwen3'}, 422, 'options.topK'),
+    ('POST', '/deployments', {**DEPLOYMENT, 'options': {'maxTokens': 0}}, 422, 'options.maxTokens'),
+    ('POST', '/deployments', {**DEPLOYMENT, 'options': {'maxTokens': 2**31}}, 422, 'options.maxTokens'),
+    ('POST', '/deployments', {**DEPLOYMENT, 'options': {'maxTokens': 'lots'}}, 422, 'options.maxTokens'),
     ('POST', '/deployments', {k: v for k, v in DEPLOYMENT.items() if k != 'model'}, 422, 'model'),
     ('PATCH', '/deployments/support-bot', {'name': 'renamed'}, 422, 'name'),
     ('PATCH', '/deployments/support-bot', {'model': 'gpt-99'}, 422, 'model'),
@@ -38,6 +41,7 @@ CASES = [
     ('DELETE', '/deployments/no-such-bot', None, 404, None),
     ('GET', '/deployments/no-such-bot/revisions', None, 404, None),
     ('POST', '/deployments/no-such-bot/run', {'userInput': 'hi'}, 404, None),
+    ('POST', '/deployments/support-bot/run', {'userInput': 'hi', 'options': {'maxTokens': -1}}, 422, 'options.maxTokens'),
     ('POST', '/deployments/support-bot/run', {'userInput': DEEP_JSON}, 422, 'userInput'),
     # prompts
     ('POST', '/prompts', {'name': '', 'template': 'x'}, 422, 'name'),

@@ -1,12 +1,14 @@
 """`python main.py` as people start it: a real process on a free port of 127.0.0.1, stopped when the test is done."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,6 +19,34 @@ ROOT = Path(__file__).resolve().parents[2]
 @contextmanager
 def running_app(directory: Path, env: dict[str, str], *, command: str = 'serve') -> Iterator[str]:
     """Start the app with `env` added to ours; yield its base URL once /api/v1/health answers."""
+    with started_app(directory, env, command=command) as app:
+        app.wait_until_up()
+        yield app.url
+
+
+@dataclass
+class AppProcess:
+    """`python main.py` (or `main.py worker`) started by a test: its process, its URL (a web process) and its log."""
+
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def wait_until_up(self) -> None:
+        _wait_until_up(self.url, self.process, self.log)
+
+    def children(self) -> set[int]:
+        """The pids of its child processes (its supervised workers), read from /proc."""
+        try:
+            return {int(pid) for pid in Path(f'/proc/{self.process.pid}/task/{self.process.pid}/children').read_text().split()}
+        except FileNotFoundError:
+            return set()
+
+
+@contextmanager
+def started_app(directory: Path, env: dict[str, str], *, command: str = 'serve') -> Iterator[AppProcess]:
+    """Start the app with `env` added to ours, without waiting for it; stop it (and what it started) when done."""
+    directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     full_env = {key: value for key, value in os.environ.items() if not key.startswith(('PYTEST_', 'NICEGUI_'))}
     full_env |= {
@@ -25,21 +55,33 @@ def running_app(directory: Path, env: dict[str, str], *, command: str = 'serve')
         'HYPERSIGIL_DATA_DIR': str(directory / 'data'),
         **env,
     }
-    log_path = directory / 'server.log'
+    log_path = directory / f'{command}.log'
     with log_path.open('w') as log:
         process = subprocess.Popen(
             [sys.executable, 'main.py', command], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
         )
-        url = f'http://127.0.0.1:{port}'
+        app = AppProcess(process, f'http://127.0.0.1:{port}', log_path)
         try:
-            _wait_until_up(url, process, log_path)
-            yield url
+            yield app
         finally:
+            children = app.children()
             process.terminate()
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+            for pid in children:  # a test that failed half-way must not leave workers behind
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, exited and not yet reaped, does not)."""
+    try:
+        state = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != 'Z'
 
 
 def free_port() -> int:

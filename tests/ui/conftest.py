@@ -29,7 +29,7 @@ def dashboard_env(monkeypatch: pytest.MonkeyPatch, tmp_path, sqlite_url: str, fa
         'HYPERSIGIL_DATA_DIR': str(tmp_path / 'data'),
         'HYPERSIGIL_DATABASE_URL': sqlite_url,
         'HYPERSIGIL_SECRET_KEY': 'test-secret-key',
-        'HYPERSIGIL_WORKERS': '1',
+        'HYPERSIGIL_WORKERS': 'inline',
         **fake_llm.env,
     }
     for name, value in env.items():

@@ -1,5 +1,7 @@
 """/deployments/{name}: configuration, edit and delete, Try it, API snippets, live executions, revisions with rollback."""
 
+from dataclasses import dataclass
+
 from fastapi import Request
 from nicegui import ui
 
@@ -7,6 +9,7 @@ from core import deployments, prompts
 from core.app import Core
 from core.errors import DomainError, NotFound
 from core.permissions import Actor
+from core.templates import template_variables
 from ui import display, feedback
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
@@ -24,17 +27,24 @@ def register(core: Core) -> None:
     @dashboard_page('/deployments/{name}', core, section='Deployments')
     async def deployment_page(me: SignedIn, name: str, request: Request) -> None:
         deployment = await me.act(deployments.get_deployment, name)
-        prompt_name, accepts_file = await me.act(_prompt_facts, deployment)
+        facts = await me.act(_prompt_facts, deployment)
         with frame(deployment.name, me, section='Deployments'):
-            base_url = str(request.base_url)
-            await DeploymentView(me, deployment, prompt_name=prompt_name, accepts_file=accepts_file, base_url=base_url).show()
+            base_url = str(request.base_url)  # the address the browser is using: the snippets call it
+            await DeploymentView(me, deployment, facts, base_url=base_url).show()
+
+
+@dataclass(frozen=True)
+class PromptFacts:
+    """What the page shows of the prompt version the deployment runs."""
+
+    name: str
+    accepts_file: bool
+    variables: list[str]  # its template's, in order of first use ('input' among them when it uses {{input}})
 
 
 class DeploymentView:
-    def __init__(
-        self, me: SignedIn, deployment: deployments.DeploymentView, *, prompt_name: str, accepts_file: bool, base_url: str
-    ) -> None:
-        self.me, self.deployment, self.prompt_name = me, deployment, prompt_name
+    def __init__(self, me: SignedIn, deployment: deployments.DeploymentView, facts: PromptFacts, *, base_url: str) -> None:
+        self.me, self.deployment, self.facts, self.base_url = me, deployment, facts, base_url
         self.dialog = DeploymentDialog(me, on_saved=self._saved)
         can_write = me.may('deployments:write')
         with ui.row().classes('w-full items-start gap-4'):
@@ -50,10 +60,10 @@ class DeploymentView:
                     ui.label('Your role can view this deployment but not change it.').classes('text-xs text-slate-500')
             with ui.card().classes('w-[32rem]'):
                 ui.label('Call it from code').classes('font-semibold')
-                run_snippets(base_url, deployment.name)
+                self.snippets = ui.column().classes('w-full gap-1')
         with ui.card().classes('w-full'):
             ui.label('Try it').classes('font-semibold')
-            self.try_it = TryIt(me, deployment, accepts_file=accepts_file)
+            self.try_it = TryIt(me, deployment, accepts_file=facts.accepts_file, variables=facts.variables)
         with ui.card().classes('w-full'):
             with ui.row().classes('w-full items-center justify-between'):
                 ui.label('Latest executions').classes('font-semibold')
@@ -72,7 +82,7 @@ class DeploymentView:
         self.configuration.clear()
         with self.configuration:
             for label, value in (
-                ('Prompt', display.prompt_version(self.prompt_name, d.prompt_version)),
+                ('Prompt', display.prompt_version(self.facts.name, d.prompt_version)),
                 ('Provider', d.provider),
                 ('Model', d.model),
                 ('Options', display.options_text(d.options)),
@@ -83,6 +93,10 @@ class DeploymentView:
                     ui.label(f'{label}:').classes('text-slate-500 w-24')
                     ui.label(value)
         self.try_it.options.show(d.provider, self.try_it.options.values())
+        self.try_it.show_variables(self.facts.variables)
+        self.snippets.clear()
+        with self.snippets:
+            run_snippets(self.base_url, d.name, self.facts.variables)
         await self.refused.load()
         await self._show_revisions()
 
@@ -125,7 +139,7 @@ class DeploymentView:
     async def _saved(self, deployment: deployments.DeploymentView) -> None:
         self.deployment = deployment
         try:
-            self.prompt_name, _ = await self.me.act(_prompt_facts, deployment)
+            self.facts = await self.me.act(_prompt_facts, deployment)
         except DomainError as error:
             feedback.failure(error)
         await self.show()
@@ -142,13 +156,14 @@ class DeploymentView:
         ui.navigate.to('/deployments')
 
 
-def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentView) -> tuple[str, bool]:
-    """The deployment's prompt name, and whether the version it runs accepts a file."""
+def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentView) -> PromptFacts:
+    """The deployment's prompt name, whether the version it runs accepts a file, and its template's variables."""
     try:
         name = prompts.get_prompt(core, actor, deployment.prompt_id).name
     except NotFound:
-        return '(deleted prompt)', False
+        return PromptFacts('(deleted prompt)', False, [])
     try:
-        return name, prompts.get_prompt(core, actor, deployment.prompt_id, version=deployment.prompt_version).accepts_file
+        version = prompts.get_prompt(core, actor, deployment.prompt_id, version=deployment.prompt_version)
+        return PromptFacts(name, version.accepts_file, template_variables(version.template))
     except DomainError:
-        return name, False
+        return PromptFacts(name, False, [])

@@ -1,15 +1,15 @@
 """refused run requests: the newest 1,000 per deployment, shown on its page
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-revision = '0006'
-down_revision = '0005'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

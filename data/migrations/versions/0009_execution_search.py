@@ -3,14 +3,14 @@
 Both cover the first 50,000 characters of the input and of the result (a tsvector holds at most 1 MB), and both split
 words on anything but letters and digits, without stemming, so a search finds the same rows on either database.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0009
+Revises: 0008
 """
 
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,16 @@
+"""The OpenAI-compatible app, mounted at /api/v1/openai: its own errors (OpenAI's shape) and its own OpenAPI."""
+
+from fastapi import FastAPI
+
+from api.openai_compat import errors, routes
+
+openai_api = FastAPI(
+    title='Hypersigil OpenAI-compatible API',
+    version='1.0.0',
+    description='`openai.OpenAI(base_url="<host>/api/v1/openai", api_key="hs_…")`: `model` is a deployment name.',
+    openapi_url='/openapi.json',
+    docs_url='/docs',
+    redoc_url=None,
+)
+errors.install(openai_api)
+openai_api.include_router(routes.router)
