@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from core.app import Core
-from core.deployments import CONFIG_FIELDS, check_config, config_of, write_revision
+from core.deployments import CONFIG_FIELDS, check_config, config_of, refuse_during_rollout, write_revision
 from core.errors import Conflict, Invalid, NotFound
 from core.options import KNOWN_OPTIONS
 from core.pagination import like_pattern
@@ -108,10 +108,13 @@ def _current(session: Session, change: PlannedChange) -> Deployment:
 
 
 def _load(core: Core, ids: list[str]) -> list[Deployment]:
+    """The deployments, each free to change now (a rollout under way is a Conflict before anything is confirmed)."""
     with core.session() as session:
         rows = list(session.exec(sa.select(Deployment).where(Deployment.id.in_(ids)).order_by(Deployment.name)).scalars())
-    if len(rows) != len(set(ids)):
-        raise NotFound('some of the selected deployments no longer exist; reload the list')
+        if len(rows) != len(set(ids)):
+            raise NotFound('some of the selected deployments no longer exist; reload the list')
+        for row in rows:
+            refuse_during_rollout(session, row)
     return rows
 
 

@@ -6,6 +6,7 @@ from core.deployment_batches import apply_change, delete_deployments, plan_chang
 from core.deployments import create_deployment, get_deployment, list_revisions, update_deployment
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.prompts import create_prompt
+from core.rollouts.service import start_rollout
 from data.tables import Deployment, DeploymentRevision
 from tests.actors import EDITOR, SYSTEM, VIEWER, count
 
@@ -113,3 +114,14 @@ async def test_bad_batches_are_refused_naming_the_field(core, bots, ids, changes
     with pytest.raises(Invalid) as caught:
         await plan_change(core, EDITOR, ids=[bots['sales-bot']] if ids is None else ids, changes=changes)
     assert caught.value.field == field
+
+
+async def test_a_deployment_in_a_rollout_stops_the_batch_at_the_preview_or_when_saving(core, bots):
+    ids = [bots['billing-bot'], bots['sales-bot']]
+    plan = await plan_change(core, EDITOR, ids=ids, changes={'options': {'topP': 0.5}})
+    await start_rollout(core, SYSTEM, 'sales-bot', changes={'model': 'gpt-4o'})  # between the preview and the click
+    with pytest.raises(Conflict, match="'sales-bot' has a rollout under way"):
+        await apply_change(core, EDITOR, plan=plan)
+    assert state(core, 'billing-bot') == ('gpt-4o-mini', {'temperature': 0.2}, 1)
+    with pytest.raises(Conflict, match="'sales-bot' has a rollout under way"):
+        await plan_change(core, EDITOR, ids=ids, changes={'options': {'topP': 0.5}})
