@@ -6,6 +6,7 @@ runs in flight a short grace; what it still held returns to the queue (handed ba
 
 import asyncio
 import logging
+import os
 import signal
 
 from core.app import Core, build_core
@@ -48,7 +49,7 @@ async def _serve(core: Core, parent: ParentWatch | None) -> None:
     await core.bus.connect(transport_for(core.settings))
     await worker.start()
     await stop.wait()
-    if parent is not None and parent.gone:
+    if parent is not None and (parent.gone or os.getppid() != parent.pid):  # (its SIGTERM may come first)
         worker.grace_seconds = min(worker.grace_seconds, ORPHAN_GRACE_SECONDS)
     await worker.stop()
     await core.bus.disconnect()
