@@ -16,6 +16,7 @@ from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
 from ui.page_guard import dashboard_page
 from ui.refused_calls import RefusedCalls
+from ui.rollout_panel import RolloutPanel
 from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
@@ -61,6 +62,7 @@ class DeploymentView:
             with ui.card().classes('w-[32rem]'):
                 ui.label('Call it from code').classes('font-semibold')
                 self.snippets = ui.column().classes('w-full gap-1')
+        self.rollout = RolloutPanel(me, deployment.name, on_ended=self._reload)
         with ui.card().classes('w-full'):
             ui.label('Try it').classes('font-semibold')
             self.try_it = TryIt(me, deployment, accepts_file=facts.accepts_file, variables=facts.variables)
@@ -98,6 +100,7 @@ class DeploymentView:
         with self.snippets:
             run_snippets(self.base_url, d.name, self.facts.variables)
         await self.refused.load()
+        await self.rollout.load()
         await self._show_revisions()
 
     async def _show_revisions(self) -> None:
@@ -143,6 +146,13 @@ class DeploymentView:
         except DomainError as error:
             feedback.failure(error)
         await self.show()
+
+    async def _reload(self) -> None:
+        """After a rollout ends (a promotion moves the current revision), as the deployment is now."""
+        try:
+            await self._saved(await self.me.act(deployments.get_deployment, self.deployment.id))
+        except DomainError as error:
+            feedback.failure(error)
 
     async def _delete(self) -> None:
         if not await feedback.confirm(f'Delete the deployment {self.deployment.name}? Its executions stay readable.'):
