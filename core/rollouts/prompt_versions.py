@@ -51,7 +51,9 @@ def prompt_uses(core: Core, actor: Actor, prompt_ref: str) -> list[PromptUse]:
         .order_by(DEPLOYMENT.c.name)
     )
     with core.db.connect() as connection:
-        return [PromptUse(row.name, row.prompt_version, row.revision, bool(row.rolling_out)) for row in connection.execute(statement)]
+        return [
+            PromptUse(row.name, row.prompt_version, row.revision, bool(row.rolling_out)) for row in connection.execute(statement)
+        ]
 
 
 async def save_and_roll_out(
@@ -79,8 +81,7 @@ async def save_and_roll_out(
         await _follow_latest(core, actor, pinned)
         return saved, []
     started = [
-        await service.start_rollout(core, actor, name, changes={'prompt_version': None}, settings=settings)
-        for name in pinned
+        await service.start_rollout(core, actor, name, changes={'prompt_version': None}, settings=settings) for name in pinned
     ]
     return saved, started
 

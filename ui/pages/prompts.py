@@ -10,6 +10,7 @@ from ui import display, feedback
 from ui.frame import EmptyState, frame
 from ui.page_guard import dashboard_page
 from ui.prompt_editor import PromptEditor
+from ui.prompt_uses import PromptUses
 from ui.session import SignedIn
 
 COLUMNS = [
@@ -41,7 +42,9 @@ def register(core: Core) -> None:
     async def prompt_page(me: SignedIn, prompt_id: str) -> None:
         prompt = await me.act(prompts.get_prompt, prompt_id)
         with frame(prompt.name, me, section='Prompts'):
-            await PromptPage(me, prompt).show_versions()
+            page = PromptPage(me, prompt)
+            await page.show_versions()
+            await page.uses.load()
 
 
 class PromptList:
@@ -96,7 +99,8 @@ class PromptPage:
         self.me, self.prompt = me, prompt
         with ui.row().classes('w-full items-start gap-4 no-wrap'):
             with ui.column().classes('grow'):
-                self.editor = PromptEditor(me, prompt, on_saved=self._saved)
+                self.uses = PromptUses(me, prompt)
+                self.editor = PromptEditor(me, prompt, on_saved=self._saved, save_existing=self.uses.save)
             with ui.card().classes('w-96'):
                 ui.label('Versions').classes('font-semibold')
                 self.versions = ui.column().classes('w-full gap-1')
