@@ -14,6 +14,7 @@ from ui import display, feedback
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
+from ui.metrics_charts import MetricsCharts
 from ui.page_guard import dashboard_page
 from ui.refused_calls import RefusedCalls
 from ui.rollout_panel import RolloutPanel
@@ -64,6 +65,8 @@ class DeploymentView:
                 self.snippets = ui.column().classes('w-full gap-1')
         self.rollout = RolloutPanel(me, deployment.name, on_ended=self._reload)
         with ui.card().classes('w-full'):
+            self.metrics = MetricsCharts(me, deployment.name)
+        with ui.card().classes('w-full'):
             ui.label('Try it').classes('font-semibold')
             self.try_it = TryIt(me, deployment, accepts_file=facts.accepts_file, variables=facts.variables)
         with ui.card().classes('w-full'):
@@ -101,6 +104,7 @@ class DeploymentView:
             run_snippets(self.base_url, d.name, self.facts.variables)
         await self.refused.load()
         await self.rollout.load()
+        await self.metrics.load()
         await self._show_revisions()
 
     async def _show_revisions(self) -> None:
