@@ -17,12 +17,11 @@ from ui.frame import frame
 from ui.metrics_charts import MetricsCharts
 from ui.page_guard import dashboard_page
 from ui.refused_calls import RefusedCalls
+from ui.revision_list import RevisionList, revision_history
 from ui.rollout_panel import RolloutPanel
 from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
-
-SHOWN_REVISIONS = 50
 
 
 def register(core: Core) -> None:
@@ -79,7 +78,7 @@ class DeploymentView:
             self.refused = RefusedCalls(me, deployment.id)
         with ui.card().classes('w-full'):
             ui.label('Revisions').classes('font-semibold')
-            self.revisions = ui.column().classes('w-full gap-1')
+            self.revisions = RevisionList(can_write=can_write, on_rollback=self._rollback)
 
     async def show(self) -> None:
         """Fill the configuration and the revision list from the current deployment."""
@@ -109,32 +108,16 @@ class DeploymentView:
 
     async def _show_revisions(self) -> None:
         try:
-            revisions = await self.me.act(deployments.list_revisions, self.deployment.id)
+            revisions, rollouts = await self.me.act(revision_history, self.deployment.id)
         except DomainError as error:
             feedback.failure(error)
             return
-        can_write = self.me.may('deployments:write')
-        self.revisions.clear()
-        with self.revisions:
-            for revision in revisions[:SHOWN_REVISIONS]:
-                config = revision.config
-                current = revision.revision == self.deployment.revision
-                with ui.row().classes('w-full items-center gap-3 border-b py-1'):
-                    ui.label(f'rev {revision.revision}').classes('font-mono w-16')
-                    ui.label(f'{revision.created_by or "—"} · {display.when(revision.created_at)}').classes('text-slate-500 w-80')
-                    ui.label(
-                        f'v{config.get("promptVersion") or "latest"} · {config.get("provider")} · {config.get("model")} · '
-                        f'{display.options_text(config.get("options"))}'
-                    ).classes('grow')
-                    if current:
-                        ui.badge('current', color='positive')
-                    else:
-                        rollback = ui.button(
-                            f'Roll back to rev {revision.revision}', on_click=lambda r=revision.revision: self._rollback(r)
-                        )
-                        rollback.props('flat dense').set_enabled(can_write)
+        self.revisions.show(revisions, rollouts, self.deployment.revision)
 
     async def _rollback(self, revision: int) -> None:
+        question = f'Make revision {revision} current again? Every call gets its configuration at once.'
+        if not await feedback.confirm(question, action='Roll back'):
+            return
         try:
             self.deployment = await self.me.act(deployments.rollback_deployment, self.deployment.id, revision=revision)
         except DomainError as error:
