@@ -4,6 +4,7 @@ from typing import Any
 
 from nicegui import ui
 
+from core.errors import Invalid
 from core.rollouts.settings import PRESETS
 from core.rollouts.vocabulary import RegressionAction
 
@@ -51,10 +52,16 @@ class RolloutChoice:
                     self.samples = ui.number('Calls per version per step', value=50, min=1, precision=0).classes('grow')
                     self.minutes.mark('rollout-minutes')
                     self.samples.mark('rollout-samples')
+                with ui.row().classes('w-full no-wrap'):
+                    self.failures = ui.number('Extra failures allowed, in points', value=5, min=0, max=100).classes('grow')
+                    self.failures.props('hint="5: the new version may fail 5 % of calls more often"').mark('rollout-failures')
+                    self.latency = ui.number('Extra p95 latency allowed, ms', min=0).classes('grow')
+                    self.latency.props('hint="Empty: latency is not watched" clearable').mark('rollout-latency')
                 self.on_regression = ui.select(
                     ON_REGRESSION_WORDS, value=RegressionAction.ROLLBACK.value, label='If the new version does worse'
                 ).classes('w-full')
         self.fields = {'stages': self.custom, 'stageMinutes': self.minutes, 'minSamples': self.samples,
+                       'guardrails.failureRate': self.failures, 'guardrails.p95LatencyMs': self.latency,
                        'onRegression': self.on_regression}  # fmt: skip
         self._show()
 
@@ -67,6 +74,7 @@ class RolloutChoice:
         self.container.visible = offered
         self.mode.value, self.preset.value, self.custom.value = APPLY_NOW, 'Standard', ''
         self.minutes.value, self.samples.value = 10, 50
+        self.failures.value, self.latency.value = 5, None
         self.on_regression.value = RegressionAction.ROLLBACK.value
         self._show()
 
@@ -76,8 +84,16 @@ class RolloutChoice:
             'stages': self._stages(),
             'stageMinutes': self.minutes.value if self.minutes.value is not None else -1,
             'minSamples': int(self.samples.value) if self.samples.value is not None else 0,
+            'guardrails': {'failureRate': self._failure_rate(), 'p95LatencyMs': self.latency.value},
             'onRegression': self.on_regression.value,
         }
+
+    def _failure_rate(self) -> float:
+        """The field says points (5), core takes a rate (0.05): its range is said here in the field's unit."""
+        points = self.failures.value
+        if points is None or not 0 <= points <= 100:
+            raise Invalid('guardrails.failureRate', 'must be from 0 to 100 points (5 allows 5 % more failed calls)')
+        return points / 100
 
     def _stages(self) -> Any:
         if self.preset.value != CUSTOM:

@@ -153,6 +153,27 @@ async def test_negative_minutes_are_named_under_their_field(user: User, seed, su
     assert service.list_rollouts(seed, Actor.system(), 'support-bot') == []
 
 
+async def test_the_guardrails_chosen_in_the_dialog_are_the_rollouts(user: User, seed, support_bot) -> None:
+    await signed_in(user, seed)
+    await open_gradual_edit(user)
+    choose(user, 'rollout-preset', 'Careful: 1 %, then 5 %, 25 %, 50 %, everyone')
+    marked(user, 'rollout-failures').value = 2
+    marked(user, 'rollout-latency').value = 300
+    user.find(marker='save-deployment').click()
+    await user.should_see('Step 1 of 5: 1 % of calls get the new version', retries=SLOW)
+    rollout = service.current_rollout(seed, Actor.system(), 'support-bot')
+    assert (rollout.stages, rollout.guardrails) == ([1, 5, 25, 50, 100], {'failureRate': 0.02, 'p95LatencyMs': 300})
+
+
+async def test_an_allowance_above_100_points_is_named_under_its_field(user: User, seed, support_bot) -> None:
+    await signed_in(user, seed)
+    await open_gradual_edit(user)
+    marked(user, 'rollout-failures').value = 150
+    user.find(marker='save-deployment').click()
+    await eventually(lambda: 'from 0 to 100 points' in (marked(user, 'rollout-failures').error or ''))
+    assert service.list_rollouts(seed, Actor.system(), 'support-bot') == []
+
+
 async def test_apply_now_stays_a_plain_edit(user: User, seed, support_bot) -> None:
     await signed_in(user, seed)
     await user.open('/deployments/support-bot')
