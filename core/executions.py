@@ -22,6 +22,7 @@ from core.refs import looks_like_uuid
 from core.run_request import RunRequest, checked_request
 from core.run_target import check_file, find_target, serve
 from core.templates import build_messages
+from data.db import write_transaction
 from data.tables import (
     FINISHED,
     Arm,
@@ -177,7 +178,7 @@ def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], executio
         actor.require('files:read')  # naming a file reads it: without the scope, any file could be attached by id
     shows_messages = actor.can('executions:read')  # the rendered messages hold the prompt
     # Core statements, not the ORM: this runs once per run, and a session's unit of work costs more than the SQL
-    with core.db.begin() as connection:
+    with write_transaction(core.db) as connection:
         if request.idempotency is not None and actor.kind == 'api_key':
             earlier = claim_idempotency_key(connection, actor.id, request.idempotency, execution_id, core.clock())
             if earlier is not None:

@@ -18,7 +18,7 @@ from core.rollouts.guardrails import ArmFigures
 from core.rollouts.settings import RolloutSettings, parse_settings
 from core.rollouts.stages import RolloutState
 from core.rollouts.vocabulary import ACTIVE, Arm, RolloutStatus
-from data.tables import Deployment, Execution, ExecutionStatus, Rollout
+from data.tables import Deployment, Execution, ExecutionStatus, Rollout, WebhookEvent
 
 log = logging.getLogger(__name__)
 ROLLOUT, EXECUTION, DEPLOYMENT = Rollout.__table__, Execution.__table__, Deployment.__table__
@@ -189,7 +189,19 @@ def change(
         return False
     if status == RolloutStatus.PROMOTED:
         _promote(connection, row, now)
+    _queue_webhooks(connection, row.id, row.deployment_id)
     return True
+
+
+def _queue_webhooks(connection: sa.Connection, rollout_id: str, deployment_id: str) -> None:
+    """`rollout.updated` with the rollout as the API returns it, queued in the change's own transaction."""
+    from core.webhooks.outbox import enqueue_event  # here: the outbox imports the run path, which imports rollouts
+    from core.webhooks.records import camel_record
+
+    name = connection.execute(sa.select(DEPLOYMENT.c.name).where(DEPLOYMENT.c.id == deployment_id)).scalar_one()
+    row = connection.execute(sa.select(ROLLOUT).where(ROLLOUT.c.id == rollout_id)).one()
+    record = camel_record(view(connection, row, name))
+    enqueue_event(connection, WebhookEvent.ROLLOUT_UPDATED, record, deployment=name, record_id=rollout_id)
 
 
 def announce(bus: EventBus, rollout_id: str, deployment_name: str, status: RolloutStatus, **data: Any) -> None:

@@ -129,6 +129,20 @@ async def test_a_completed_run_delivers_the_execution_as_the_api_returns_it(
     assert log['items'][0]['log'][0]['statusCode'] == 200
 
 
+async def test_a_promotion_sends_rollout_updated_with_the_rollout_as_the_api_returns_it(
+    client, admin, deployment, deliverer, webhook_receiver
+):
+    body = {'url': webhook_receiver.url, 'events': ['rollout.updated'], 'deployments': ['support-bot']}
+    created = (await client.post('/webhooks', json=body, headers=admin)).json()
+    started = await client.post('/deployments/support-bot/rollouts', json={'changes': {'model': 'gpt-4o'}}, headers=admin)
+    assert started.status_code == 201, started.text
+    promoted = (await client.post('/deployments/support-bot/rollouts/current/promote', headers=admin)).json()
+    [request] = await webhook_receiver.wait_for_requests(1)
+    sent = Webhook(created['secret']).verify(request.body, request.headers)
+    assert (sent['type'], sent['data']) == ('rollout.updated', promoted)
+    assert promoted['status'] == 'promoted'  # its arms and history nested in camelCase, as the API writes them
+
+
 async def test_send_test_event_and_resend(client, admin, deliverer, webhook_receiver):
     webhook_receiver.script(500)
     created = (await client.post('/webhooks', json={'url': webhook_receiver.url, 'events': EVENTS}, headers=admin)).json()
