@@ -45,6 +45,12 @@ def calls_shown(user: User) -> int:
     return int(row['stable'].replace(',', '')) + int(row['candidate'].replace(',', ''))
 
 
+def chart_calls(user: User) -> int:
+    """The panel chart's calls, both versions' bars added."""
+    series = marked(user, 'rollout-chart').options.get('series') or []
+    return sum(value or 0 for line in series if line['name'].endswith('calls') for value in line['data'])
+
+
 async def open_gradual_edit(user: User) -> None:
     """Edit the deployment to gpt-4o and choose to roll it out gradually."""
     await user.open('/deployments/support-bot')
@@ -68,6 +74,7 @@ async def test_a_rollout_started_from_the_dialog_updates_live_and_is_promoted(us
 
     await run_calls(user, seed, 6)
     await eventually(lambda: calls_shown(user) == 6)  # no reload: finished runs update the panel
+    await eventually(lambda: chart_calls(user) == 6)
 
     user.find(marker='rollout-promote').click()
     await user.should_see('Give the new version to every call now')
@@ -92,6 +99,21 @@ async def test_a_guardrail_roll_back_shows_its_reason_in_words(user: User, seed,
     await eventually(lambda: marked(user, 'rollout-status').text == 'Rolled back', timeout=20)
     assert 'Candidate fails 100 % of runs vs 0 % on stable' in marked(user, 'rollout-verdict').text
     assert 'rolled back at' in marked(user, 'rollout-verdict').text
+
+
+async def test_a_pause_through_the_api_shows_on_the_open_page(user: User, seed, support_bot) -> None:
+    await service.start_rollout(seed, Actor.system(), 'support-bot', changes={'model': 'gpt-4o'})
+    await signed_in(user, seed)
+    await user.open('/deployments/support-bot')
+    await user.should_see('Step 1 of 4', retries=SLOW)
+    token = api_keys.create_api_key(seed, Actor.system(), name='ops', scopes=['deployments:write']).token
+    response = await user.http_client.post(
+        '/api/v1/deployments/support-bot/rollouts/current/pause', headers={'Authorization': f'Bearer {token}'}
+    )
+    assert response.status_code == 200, response.text
+    await eventually(lambda: marked(user, 'rollout-status').text == 'Paused')  # told by the bus, no reload
+    await user.should_see(marker='rollout-resume')
+    await user.should_not_see(marker='rollout-pause')
 
 
 async def test_a_viewer_sees_the_panel_without_its_buttons(user: User, seed, support_bot) -> None:
