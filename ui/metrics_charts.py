@@ -10,8 +10,8 @@ from core import deployments, metrics
 from core.app import Core
 from core.errors import DomainError
 from core.permissions import Actor
-from core.rollouts import service
 from core.rollouts.guardrails import milliseconds, percent
+from core.rollouts.outcomes import rollout_outcomes
 from core.rollouts.vocabulary import RolloutStatus
 from ui import feedback
 from ui.rollout_panel import usd
@@ -82,7 +82,7 @@ def chart_data(core: Core, actor: Actor, deployment: str, span: timedelta) -> Ch
 
 def revision_marks(core: Core, actor: Actor, deployment: str) -> list[Mark]:
     """When each revision became current: when written, or for a rollout's candidate when promoted (if ever)."""
-    candidates = {rollout.candidate_revision: rollout for rollout in service.list_rollouts(core, actor, deployment)}
+    candidates = rollout_outcomes(core, actor, deployment)
     marks = []
     for revision in deployments.list_revisions(core, actor, deployment):
         rollout = candidates.get(revision.revision)

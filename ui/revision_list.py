@@ -9,8 +9,7 @@ from core import deployments
 from core.app import Core
 from core.deployments import RevisionView
 from core.permissions import Actor
-from core.rollouts import service
-from core.rollouts.records import RolloutView
+from core.rollouts.outcomes import Outcome, rollout_outcomes
 from core.rollouts.vocabulary import RolloutStatus
 from ui import display
 
@@ -25,10 +24,9 @@ ROLLOUT_WORDS = {
 }
 
 
-def revision_history(core: Core, actor: Actor, deployment: str) -> tuple[list[RevisionView], dict[int, RolloutView]]:
-    """The revisions, newest first, and the rollout each candidate revision belongs to."""
-    revisions = deployments.list_revisions(core, actor, deployment)
-    return revisions, {rollout.candidate_revision: rollout for rollout in service.list_rollouts(core, actor, deployment)}
+def revision_history(core: Core, actor: Actor, deployment: str) -> tuple[list[RevisionView], dict[int, Outcome]]:
+    """The revisions, newest first, and what became of each rollout's candidate revision."""
+    return deployments.list_revisions(core, actor, deployment), rollout_outcomes(core, actor, deployment)
 
 
 def changes(before: dict | None, after: dict) -> list[str]:
@@ -67,7 +65,7 @@ class RevisionList:
         self.can_write, self.on_rollback = can_write, on_rollback
         self.column = ui.column().classes('w-full gap-1').mark('revisions')
 
-    def show(self, revisions: list[RevisionView], rollouts: dict[int, RolloutView], current: int) -> None:
+    def show(self, revisions: list[RevisionView], rollouts: dict[int, Outcome], current: int) -> None:
         self.column.clear()
         with self.column:
             for index, revision in enumerate(revisions[:SHOWN_REVISIONS]):
@@ -76,9 +74,7 @@ class RevisionList:
                 back_to = restored(revisions, index) if rollout is None else None
                 self._row(revision, changes(before, revision.config), rollout, back_to, current)
 
-    def _row(
-        self, revision: RevisionView, lines: list[str], rollout: RolloutView | None, back_to: int | None, current: int
-    ) -> None:
+    def _row(self, revision: RevisionView, lines: list[str], rollout: Outcome | None, back_to: int | None, current: int) -> None:
         with ui.row().classes('w-full items-center gap-3 border-b py-1 no-wrap'):
             ui.label(f'rev {revision.revision}').classes('font-mono w-16 shrink-0')
             ui.label(f'{revision.created_by or "—"} · {display.when(revision.created_at)}').classes('text-slate-500 w-72')

@@ -12,7 +12,7 @@ from nicegui import ui
 
 from core.errors import DomainError
 from core.events import GAP
-from core.rollouts import service
+from core.rollouts import outcomes, service
 from core.rollouts.guardrails import milliseconds, percent
 from core.rollouts.records import EVENT_KIND, RolloutView
 from core.rollouts.vocabulary import RolloutStatus
@@ -65,19 +65,16 @@ class RolloutPanel:
             with ui.expansion('History').classes('w-full text-sm'):
                 self.history = ui.column().classes('gap-0')
         self.card.visible = False
-        self._reread = asyncio.Event()
         live.while_open(self._follow(), name=f'rollout panel {deployment}')
 
     async def load(self) -> None:
         try:
-            rollouts = await self.me.act(service.list_rollouts, self.deployment)
+            latest = await self.me.act(outcomes.latest_rollout, self.deployment)
         except DomainError as error:
             feedback.failure(error)
             return
         was_active = self.rollout is not None and self.rollout.status.active
-        self.rollout = next(iter(rollouts), None)
-        if self.rollout is not None and not self.rollout.status.active and not _recent(self.rollout):
-            self.rollout = None
+        self.rollout = latest if latest is None or latest.status.active or _recent(latest) else None
         self._show()
         if self.rollout is not None:
             await self.chart.show(self.rollout)
