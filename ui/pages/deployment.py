@@ -170,7 +170,3 @@ def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentVi
         return PromptFacts(name, version.accepts_file, template_variables(version.template), version.input_schema)
     except DomainError:
         return PromptFacts(name, False, [])
-
-
-def _version(number: int | None) -> str:
-    return f'prompt v{number}' if number else 'latest prompt'
