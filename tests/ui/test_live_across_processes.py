@@ -48,4 +48,4 @@ async def test_the_reply_grows_live_though_another_process_runs_it(worker_proces
     assert executions.get_execution(seed, Actor.system(), queued.id).status == 'running'
     await eventually(lambda: result.content == REPLY)
     await eventually(lambda: executions.get_execution(seed, Actor.system(), queued.id).status == 'completed')
-    await user.should_see('completed')
+    await user.should_see('completed', retries=SLOW)
