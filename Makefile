@@ -48,14 +48,18 @@ migrate: install-runtime
 chromium:
 	scripts/ensure-chromium
 
+# three test processes even on two cores: most tests wait on servers and subprocesses, not the CPU
+TEST_PROCESSES ?= 3
 test: install chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_PROCESSES)
 
 bench: install
 	$(PY) -m bench.engine
 	$(PY) -m bench.api
 	$(PY) -m bench.deployments_table
 	$(PY) -m bench.admission
+	$(PY) -m bench.rollouts
+	$(PY) -m bench.executions_export
 
 lint: install
 	$(VENV)/bin/ruff check .

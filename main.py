@@ -48,7 +48,7 @@ def main(argv: list[str]) -> None:
 
 
 def serve(settings: Settings) -> None:
-    from nicegui import app, run, ui  # here, not at the top: a worker process (`main.py worker`) does without it
+    from nicegui import app, ui  # here, not at the top: a worker process (`main.py worker`) does without it
 
     from api.app import api, bind_core, serve_first
     from core import users
@@ -56,7 +56,8 @@ def serve(settings: Settings) -> None:
     from core.bus.factory import transport_for
     from core.engine.supervisor import Supervisor
     from core.engine.worker import Worker
-    from ui import pages
+    from core.webhooks.deliverer import Deliverer
+    from ui import brand, pages
 
     core = build_core(settings, lock_wait=WEB_LOCK_WAIT_SECONDS)
     setup_token = users.issue_setup_token(core)
@@ -74,8 +75,9 @@ def serve(settings: Settings) -> None:
         worker = Worker(workers_core, name='web')
         app.on_startup(worker.start)
         app.on_shutdown(worker.stop)  # gracefully: runs in flight finish or go back to the queue
-    else:  # a worker imports the SDKs as it starts; without one here, import them off the loop now
-        app.on_startup(lambda: run.io_bound(core.registry.load_adapters))
+        deliverer = Deliverer(workers_core)  # webhook deliveries go out from wherever executions run
+        app.on_startup(deliverer.start)
+        app.on_shutdown(deliverer.stop)
     if settings.workers:
         supervisor = Supervisor(settings.workers, [sys.executable, os.path.abspath(__file__), 'worker'], env=dict(settings.env))
         app.on_startup(supervisor.start)
@@ -85,7 +87,15 @@ def serve(settings: Settings) -> None:
     app.on_shutdown(lambda: core.db.dispose())
     app.on_shutdown(lambda: workers_core.db.dispose())
     with suppress(KeyboardInterrupt):  # uvicorn raises Ctrl-C again once it has shut down (the workers stopped by then)
-        ui.run(host=settings.host, port=settings.port, title='Hypersigil', reload=False, show=False)
+        ui.run(
+            host=settings.host,
+            port=settings.port,
+            title='Hypersigil',
+            favicon=brand.FAVICON,
+            dark=None,  # follow the system's light or dark setting until the person picks one (ui/frame.py)
+            reload=False,
+            show=False,
+        )
 
 
 def setup_link(settings: Settings, token: str) -> str:

@@ -4,34 +4,40 @@ from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import errors
+from api import docs, errors
 from api.limits import BodyLimit, route_path
-from api.routes import deployments, executions, files, health, keys, prompts, providers, runs
+from api.openai_compat.app import openai_api
+from api.routes import deployments, executions, files, health, keys, prompts, providers, rollouts, runs, webhooks
 from core.app import Core
 
-DESCRIPTION = """Run deployments by name and manage prompts, deployments, executions and files.
+DESCRIPTION = """Run deployments by name and manage prompts, deployments, executions, files and webhooks.
 
 Authenticate with an API key (`python main.py keys create`, or `POST /keys` with an admin key) as
 `Authorization: Bearer hs_…` or `X-API-Key: hs_…`.
-Errors have one shape: `{"error": {"code", "message", "details": [{"field", "message"}]}}`."""
+Errors have one shape: `{"error": {"code", "message", "details": [{"field", "message"}]}}`.
+
+An OpenAI SDK runs deployments by name at `/api/v1/openai` (`/models`, `/chat/completions`; its errors in OpenAI's
+shape): see `/api/v1/openai/docs`."""
 
 api = FastAPI(
     title='Hypersigil API',
     version='1.0.0',
     description=DESCRIPTION,
     openapi_url='/openapi.json',
-    docs_url='/docs',
+    docs_url=None,  # api/docs.py serves them, with Swagger UI's files from our own process
     redoc_url=None,
 )
 errors.install(api)
+docs.install(api)
 api.add_middleware(BodyLimit)
-for module in (runs, deployments, executions, prompts, providers, files, health, keys):
+for module in (runs, deployments, rollouts, executions, prompts, providers, files, health, keys, webhooks):
     api.include_router(module.router)
+api.mount('/openai', openai_api)
 
 
 def bind_core(core: Core) -> FastAPI:
     """Serve `core` from now on (main.py runs again per UI test with a fresh core; the mounted app stays the same)."""
-    api.state.core = core
+    api.state.core = openai_api.state.core = core
     return api
 
 

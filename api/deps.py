@@ -39,6 +39,13 @@ async def api_key(
 ApiKeyToken = Annotated[str, Depends(api_key)]
 
 
+def request_token(request: Request) -> str | None:
+    """The API key a request carries, read as api_key reads it, for code that runs outside the dependencies."""
+    scheme, _, credentials = request.headers.get('authorization', '').partition(' ')
+    token = credentials if scheme.lower() == 'bearer' and credentials else request.headers.get('x-api-key')
+    return token.strip() if token else None
+
+
 def authorized(scope: str) -> Callable[..., Actor]:
     """A dependency: the caller's Actor, which must hold `scope` (admin holds every scope).
 
@@ -57,6 +64,7 @@ def authorized(scope: str) -> Callable[..., Actor]:
     return actor
 
 
+DeploymentsRun = Annotated[Actor, Depends(authorized('deployments:run'))]
 DeploymentsRead = Annotated[Actor, Depends(authorized('deployments:read'))]
 DeploymentsWrite = Annotated[Actor, Depends(authorized('deployments:write'))]
 PromptsRead = Annotated[Actor, Depends(authorized('prompts:read'))]
@@ -65,6 +73,8 @@ ExecutionsRead = Annotated[Actor, Depends(authorized('executions:read'))]
 ExecutionsWrite = Annotated[Actor, Depends(authorized('executions:write'))]
 FilesRead = Annotated[Actor, Depends(authorized('files:read'))]
 FilesWrite = Annotated[Actor, Depends(authorized('files:write'))]
+WebhooksRead = Annotated[Actor, Depends(authorized('webhooks:read'))]
+WebhooksWrite = Annotated[Actor, Depends(authorized('webhooks:write'))]
 Admin = Annotated[Actor, Depends(authorized('admin'))]
 
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description='1-based')]

@@ -9,10 +9,13 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 
+from api.deps import request_token
 from api.rate_limits import quota_headers
 from api.schemas.common import ErrorResponse
+from core import refused_runs
 from core.errors import (
     Conflict,
     DatabaseBusy,
@@ -41,6 +44,7 @@ DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (RateLimited, 429),
 )
 BUSY_RETRY_SECONDS = 1
+RUN_PATH = '/deployments/{name}/run'  # its refusals are logged for the deployment's page
 HTTP_CODES = {
     400: 'bad_request',
     401: 'unauthorized',
@@ -97,7 +101,7 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = next((status for cls, status in DOMAIN_STATUS if isinstance(exc, cls)), 400)
     details = [{'field': exc.field, 'message': exc.detail}] if isinstance(exc, Invalid) else []
@@ -106,22 +110,23 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
         headers = {'Retry-After': str(BUSY_RETRY_SECONDS)}
     if isinstance(exc, RateLimited):
         headers = {'Retry-After': str(max(1, math.ceil(exc.retry_after))), **quota_headers(exc.quota)}
-    return error_response(status, exc.code, exc.message, details, headers)
+    return logged_if_run(request, error_response(status, exc.code, exc.message, details, headers), exc.message)
 
 
-async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [_detail(error) for error in exc.errors()]
     message = '; '.join(f'{d["field"]}: {d["message"]}' for d in details[:3]) or 'the request is invalid'
-    return error_response(422, 'invalid', message, details)
+    return logged_if_run(request, error_response(422, 'invalid', message, details), message)
 
 
-async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     if status == 400:  # only body parsing raises 400 here (JSON that is not UTF-8, broken multipart): a malformed body
         problem = f'malformed body: {exc.__cause__ or exc.detail}'
-        return error_response(422, 'invalid', f'body: {problem}', [{'field': 'body', 'message': problem}])
+        response = error_response(422, 'invalid', f'body: {problem}', [{'field': 'body', 'message': problem}])
+        return logged_if_run(request, response, problem)
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else 'Error'
     message = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else _http_message(status, phrase)
     return error_response(status, HTTP_CODES.get(status, 'error'), message, headers=dict(exc.headers or {}) or None)
@@ -133,11 +138,28 @@ async def integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, 'conflict', 'this conflicts with data saved at the same moment; read it again and retry')
 
 
-async def data_error(_request: Request, exc: Exception) -> JSONResponse:
+async def data_error(request: Request, exc: Exception) -> JSONResponse:
     """A value the database cannot hold that no check caught (core refuses NUL text first): the client's to fix."""
     log.info('data error mapped to 422: %s', exc)
     message = 'a value in this request cannot be stored or searched for (e.g. text with a NUL character)'
-    return error_response(422, 'invalid', message, [{'field': 'body', 'message': message}])
+    return logged_if_run(request, error_response(422, 'invalid', message, [{'field': 'body', 'message': message}]), message)
+
+
+def logged_if_run(request: Request, response: JSONResponse, message: str) -> JSONResponse:
+    """A refused run request goes to its deployment's log of refused calls, after the answer (core decides what to
+    keep); any other request's answer is left as it is."""
+    route = request.scope.get('route')
+    if getattr(route, 'path', None) != RUN_PATH:
+        return response
+    response.background = BackgroundTask(
+        refused_runs.record_refused_run,
+        request.app.state.core,
+        token=request_token(request),
+        deployment_ref=request.path_params.get('name', ''),
+        status=response.status_code,
+        message=message,
+    )
+    return response
 
 
 async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:

@@ -26,41 +26,46 @@ async def event_stream(
     kinds: frozenset[str],
     actor: Actor | None = None,
     queue: Callable[[], Awaitable[ExecutionView]] | None = None,
+    hidden: Callable[[], frozenset[str]] = frozenset,
 ) -> StreamingResponse:
     """The `text/event-stream` response: `kinds` of changes ('status', 'delta'), then one `execution` event.
 
     Following starts here, before the route returns (reading the execution as `actor`, or queueing it with `queue`),
     so nothing that happens meanwhile is missed, and a refused run or an unknown execution is still a 4xx, not a
-    broken stream.
+    broken stream. `hidden`, asked once the run is queued, names the record's fields the final event leaves out.
     """
     updates = follow(core, execution_id, actor=actor, queue=queue, quiet_seconds=KEEPALIVE_SECONDS)
     first = await anext(updates)
-    return StreamingResponse(_events(first, updates, kinds), media_type='text/event-stream', headers=SSE_HEADERS)
+    events = _events(first, updates, kinds, hidden())
+    return StreamingResponse(events, media_type='text/event-stream', headers=SSE_HEADERS)
 
 
 def sse(event: str, data: Any) -> bytes:
     return f'event: {event}\ndata: {json.dumps(data, separators=(",", ":"))}\n\n'.encode()
 
 
-async def _events(first: Update, updates: AsyncIterator[Update], kinds: frozenset[str]) -> AsyncIterator[bytes]:
+async def _events(
+    first: Update, updates: AsyncIterator[Update], kinds: frozenset[str], hidden: frozenset[str]
+) -> AsyncIterator[bytes]:
     async with aclosing(updates):
-        chunk = _chunk(first, kinds)
+        chunk = _chunk(first, kinds, hidden)
         if chunk:
             yield chunk
         async for update in updates:
-            chunk = _chunk(update, kinds)
+            chunk = _chunk(update, kinds, hidden)
             if chunk:
                 yield chunk
 
 
-def _chunk(update: Update, kinds: frozenset[str]) -> bytes | None:
+def _chunk(update: Update, kinds: frozenset[str], hidden: frozenset[str]) -> bytes | None:
     if isinstance(update, Quiet):
         return b': keep-alive\n\n'
     if isinstance(update, TextDelta):
         return sse('delta', {'text': update.text}) if 'delta' in kinds else None
     if isinstance(update, StatusChange):
         return sse('status', _status_data(update)) if 'status' in kinds else None
-    return sse('execution', ExecutionPublic.model_validate(update).model_dump(mode='json', by_alias=True))
+    record = ExecutionPublic.model_validate(update).model_dump(mode='json', by_alias=True, exclude=set(hidden))
+    return sse('execution', record)
 
 
 def _status_data(change: StatusChange) -> dict[str, Any]:

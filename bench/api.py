@@ -9,6 +9,11 @@ It prints the median and p99 of each and of the difference (our added latency), 
 `--clients` concurrent clients, and the requests/s at that concurrency. Then the rate limits' admission step: the
 same run with a key that has requestsPerMinute and concurrentRuns (never reached) and with one that has none,
 alternated one by one so the machine's drift falls on both alike.
+Then the OpenAI-compatible endpoint beside the native one and the direct call, each non-streamed and streamed (read
+to its end), at 1 and `--clients` clients; every client goes through all the ways in turn, so the load and the drift
+fall on all of them alike:
+  native:        POST /deployments/{name}/run?wait=30         native stream:  ...?stream=true, read to the end
+  openai:        POST /openai/chat/completions                openai stream:  ... with "stream": true, to [DONE]
 """
 
 import argparse
@@ -46,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--latency', type=float, default=0.1, help='seconds the fake LLM takes per call')
     parser.add_argument('--sequential', type=int, default=100, help='requests timed one at a time, each way')
     parser.add_argument('--requests', type=int, default=1000, help='requests timed under concurrency, each way')
-    parser.add_argument('--clients', type=int, default=50, help='concurrent clients')
+    parser.add_argument('--clients', type=int, default=20, help='concurrent clients')
     parser.add_argument('--database-url', help='default: SQLite in a temporary directory')
     parser.add_argument(
         '--workers', default='auto', help="HYPERSIGIL_WORKERS of the app; several, comma-separated (e.g. 'inline,1,2'), "
@@ -73,7 +78,9 @@ def measure_split(args: argparse.Namespace, workers: str) -> None:
             with event_loop_runner() as runner:
                 results = runner.run(measure_all(args, api_url, token, f'{fake_url}/v1', server_pid))
                 results |= runner.run(measure_limits(args, api_url, token, limited))
+                results |= runner.run(measure_compatible(args, api_url, token, f'{fake_url}/v1'))
         report(args, Settings.from_env(env), results, workers)
+        report_compatible(args, results)
 
 
 async def measure_all(
@@ -167,6 +174,91 @@ def report(args: argparse.Namespace, settings: Settings, results: dict[str, list
         without, limited = percentile(results['unlimited key'], p), percentile(results['limited key'], p)
         line += f'{label} key without {without:6.1f} ms, with limits {limited:6.1f} ms, added {limited - without:5.2f} ms;  '
     print(line.rstrip('; '))
+
+
+COMPARED = ('direct', 'native', 'native stream', 'openai', 'openai stream')
+
+
+async def measure_compatible(args: argparse.Namespace, api_url: str, token: str, openai_url: str) -> dict[str, list[float]]:
+    """Latencies (ms) of each way in COMPARED, one client and `--clients` clients, the ways taken in turn."""
+    adapter = OpenAIAdapter(api_key='sk-bench', base_url=openai_url)
+    limits = httpx.Limits(max_connections=args.clients * 2, max_keepalive_connections=args.clients * 2, keepalive_expiry=3)
+    async with httpx.AsyncClient(base_url=api_url, headers={'X-API-Key': token}, limits=limits, timeout=60) as client:
+        messages = [{'role': 'system', 'content': TEMPLATE}, {'role': 'user', 'content': USER_INPUT}]
+        chat = {'model': 'bench', 'messages': [{'role': 'user', 'content': USER_INPUT}]}
+        run = {'json': {'userInput': USER_INPUT}}
+
+        async def direct() -> None:
+            await adapter.chat(ChatRequest(model=MODEL, messages=messages), on_delta=lambda _text: None)
+
+        async def native() -> None:
+            response = await client.post('/deployments/bench/run', params={'wait': 30}, **run)
+            _check(response.status_code == 200 and response.json()['status'] == 'completed', response.text)
+
+        async def native_stream() -> None:
+            async with client.stream('POST', '/deployments/bench/run', params={'stream': 'true'}, **run) as response:
+                text = (await response.aread()).decode()
+            _check(response.status_code == 200 and '"status":"completed"' in text.rsplit('event: execution', 1)[-1], text)
+
+        async def compatible() -> None:
+            response = await client.post('/openai/chat/completions', json=chat)
+            _check(response.status_code == 200 and response.json()['choices'][0]['message']['content'], response.text)
+
+        async def compatible_stream() -> None:
+            async with client.stream('POST', '/openai/chat/completions', json={**chat, 'stream': True}) as response:
+                text = (await response.aread()).decode()
+            _check(response.status_code == 200 and text.endswith('data: [DONE]\n\n'), text)
+
+        ways = dict(zip(COMPARED, (direct, native, native_stream, compatible, compatible_stream), strict=True))
+        await in_turn(ways, 10, 5)  # warm-up
+        alone, concurrent = await in_turn(ways, args.sequential, 1), await in_turn(ways, args.requests, args.clients)
+        return {
+            f'compared {way} {clients}': latencies[way]
+            for clients, latencies in ((1, alone), (args.clients, concurrent))
+            for way in ways
+        }
+
+
+async def in_turn(ways: dict[str, Callable[[], Awaitable[None]]], rounds: int, clients: int) -> dict[str, list[float]]:
+    """`rounds` rounds, each calling every way once (starting at a different one each round), from `clients` loops."""
+    remaining = iter(range(rounds))
+    latencies: dict[str, list[float]] = {way: [] for way in ways}
+    order = list(ways)
+
+    async def client_loop() -> None:
+        for number in remaining:
+            for way in order[number % len(order) :] + order[: number % len(order)]:
+                started = time.perf_counter()
+                await ways[way]()
+                latencies[way].append((time.perf_counter() - started) * 1000)
+
+    await asyncio.gather(*(client_loop() for _ in range(clients)))
+    return latencies
+
+
+def _check(ok: object, text: str) -> None:
+    if not ok:
+        raise RuntimeError(f'the run did not complete: {text[:300]}')
+
+
+def report_compatible(args: argparse.Namespace, results: dict[str, list[float]]) -> None:
+    print('openai-compatible: each way to its end (a stream read to its last event), added over the direct provider call')
+    for clients in (1, args.clients):
+        direct = results[f'compared direct {clients}']
+        print(f'  {clients:>3} client(s): direct p50 {percentile(direct, 50):6.1f} ms, p99 {percentile(direct, 99):6.1f} ms')
+        added = {}
+        for way in COMPARED[1:]:
+            ours = results[f'compared {way} {clients}']
+            added[way] = percentile(ours, 50) - percentile(direct, 50)
+            line = ', '.join(
+                f'{label} {percentile(ours, p):6.1f} ms (added {percentile(ours, p) - percentile(direct, p):5.1f})'
+                for label, p in (('p50', 50), ('p99', 99))
+            )
+            print(f'      {way:<14} {line}')
+        for kind in ('', ' stream'):
+            beyond = added[f'openai{kind}'] - added[f'native{kind}']
+            verdict = 'within' if beyond <= 1 else 'OVER'
+            print(f'      openai{kind} adds {beyond:+5.1f} ms at p50 beyond native{kind} ({verdict} the 1 ms budget)')
 
 
 def setup(settings: Settings, api_url: str) -> tuple[str, str]:

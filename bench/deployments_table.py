@@ -66,9 +66,7 @@ def run(core: Core, options: argparse.Namespace) -> None:
     started = time.perf_counter()
     fill(core, deployments=options.deployments, prompts=options.prompts)
     filled = time.perf_counter() - started
-    print(
-        f'{core.db.dialect.name}: {options.deployments:,} deployments, {options.prompts} prompts, written in {filled:.1f} s'
-    )
+    print(f'{core.db.dialect.name}: {options.deployments:,} deployments, {options.prompts} prompts, written in {filled:.1f} s')
     actor = Actor.user('bench', 'bench@example.com', 'viewer')
     print(f'{"request":42} {"rows":>5} {"total":>6} {"median ms":>10} {"p95 ms":>8} {"baseline ms":>12}')
     worst = 0.0

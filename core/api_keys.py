@@ -157,6 +157,18 @@ def verify(core: Core, token: str) -> tuple[Actor, bool]:
     return Actor.api_key(row.id, row.name, list(row.scopes), rate_limited=rate_limited), use_is_stale
 
 
+def key_of(core: Core, token: str) -> tuple[str, str] | None:
+    """The id and name of the key `token` is (revoked and expired keys too), or None when it is no key of ours."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) < len(TOKEN_PREFIX) + LOOKUP_CHARS:
+        return None
+    prefix = token[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + LOOKUP_CHARS]
+    with core.db.connect() as connection:
+        row = connection.execute(_BY_PREFIX, {'prefix': prefix}).first()
+    if row is None or not core.box.mac_matches(token, row.key_hash):
+        return None
+    return row.id, row.name
+
+
 def record_use(core: Core, key_id: str) -> None:
     """Set last_used_at, at most once a minute: a conditional UPDATE, so concurrent requests don't pile up writes.
 

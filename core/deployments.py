@@ -14,11 +14,10 @@ from core.errors import Conflict, Invalid, NotFound
 from core.options import validate_options
 from core.pagination import Page, like_pattern, paginate
 from core.permissions import Actor
-from core.prompts import find_version
 from core.providers.base import ProviderError
 from core.refs import find_by_ref, looks_like_uuid
 from core.text import reject_nul
-from data.tables import Deployment, DeploymentRevision, Prompt, Provider, utcnow
+from data.tables import ACTIVE_ROLLOUT, Deployment, DeploymentRevision, Prompt, PromptVersion, Provider, Rollout, utcnow
 
 NAME_PATTERN = re.compile(r'[a-z0-9_-]+')
 ORDER_COLUMNS = {
@@ -79,7 +78,7 @@ async def create_deployment(
     actor.require('deployments:write')
     name = check_name(name)
     config = {'prompt_id': prompt_id, 'prompt_version': prompt_version, 'provider': provider, 'model': model, 'options': options}
-    config = await _check_config(core, config, check_model=True)
+    config = await check_config(core, config, check_model=True)
     # database work in a thread: a writer waiting on a lock must not stall the event loop
     return _view(await asyncio.to_thread(_insert, core, actor, name, config))
 
@@ -87,15 +86,27 @@ async def create_deployment(
 async def update_deployment(core: Core, actor: Actor, ref: str, *, changes: dict) -> DeploymentView:
     """Change any field but the name; a real change writes a new revision, an unchanged config writes nothing."""
     actor.require('deployments:write')
+    current = await asyncio.to_thread(load, core, ref)
+    config = await changed_config(core, current, changes)
+    return _view(await asyncio.to_thread(_save_revision, core, actor, current, config, always=False))
+
+
+async def changed_config(core: Core, current: Deployment, changes: dict, *, field_prefix: str = '') -> dict:
+    """The deployment's configuration with `changes` applied (snake_case keys), checked as a PATCH checks it.
+
+    `field_prefix` goes before the field an Invalid names ('changes.' for a rollout's candidate)."""
     for key in changes:
         if key not in CHANGEABLE and key != 'name':  # a name that differs is refused below, as immutable
-            raise Invalid(_camel(key), 'cannot be changed')
-    current = await asyncio.to_thread(_load, core, ref)
+            raise Invalid(field_prefix + _camel(key), 'cannot be changed')
     if 'name' in changes and changes['name'] != current.name:
-        raise Invalid('name', 'name is immutable')
-    config = {**_config(current), **{key: value for key, value in changes.items() if key != 'name'}}
-    config = await _check_config(core, config, check_model=_model_changed(current, config))
-    return _view(await asyncio.to_thread(_save_revision, core, actor, current, config, always=False))
+        raise Invalid(field_prefix + 'name', 'name is immutable')
+    config = {**config_of(current), **{key: value for key, value in changes.items() if key != 'name'}}
+    try:
+        return await check_config(core, config, check_model=_model_changed(current, config))
+    except Invalid as error:
+        if not field_prefix:
+            raise
+        raise Invalid(field_prefix + error.field, error.detail) from None
 
 
 async def rollback_deployment(core: Core, actor: Actor, ref: str, *, revision: int) -> DeploymentView:
@@ -105,7 +116,7 @@ async def rollback_deployment(core: Core, actor: Actor, ref: str, *, revision: i
         raise Invalid('revision', 'must be a revision number')
     current, earlier = await asyncio.to_thread(_load_with_revision, core, ref, revision)
     config = {attribute: earlier.config.get(field) for attribute, field in CONFIG_FIELDS}
-    config = await _check_config(core, config, check_model=_model_changed(current, config))
+    config = await check_config(core, config, check_model=_model_changed(current, config))
     return _view(await asyncio.to_thread(_save_revision, core, actor, current, config, always=True))
 
 
@@ -182,7 +193,7 @@ def check_name(name: Any) -> str:
     return name
 
 
-async def _check_config(core: Core, config: dict, *, check_model: bool) -> dict:
+async def check_config(core: Core, config: dict, *, check_model: bool) -> dict:
     """Every check that needs no database: provider, options, version number, and the model the provider lists."""
     provider, model = config['provider'], config['model']
     if provider not in core.registry.names:
@@ -210,18 +221,42 @@ async def _check_model(core: Core, provider: str, model: str) -> None:
         raise Invalid('model', f'{provider} does not list a model {model!r}')
 
 
-def _check_prompt(session: Session, config: dict) -> None:
-    prompt = session.get(Prompt, config['prompt_id'])
-    if prompt is None:
-        raise Invalid('promptId', f'no prompt with id {config["prompt_id"]!r}')
+def check_prompt(connection: sa.Connection | Session, config: dict, *, field_prefix: str = '') -> None:
+    """The prompt (and pinned version) a configuration names exist; Invalid naming the field otherwise."""
+    prompts = Prompt.__table__
+    name = connection.execute(sa.select(prompts.c.name).where(prompts.c.id == config['prompt_id'])).scalar_one_or_none()
+    if name is None:
+        raise Invalid(field_prefix + 'promptId', f'no prompt with id {config["prompt_id"]!r}')
     version = config['prompt_version']
-    if version is not None and find_version(session, prompt.id, version) is None:
-        raise Invalid('promptVersion', f'prompt {prompt.name!r} has no version {version}')
+    versions = PromptVersion.__table__
+    found = sa.select(versions.c.id).where(versions.c.prompt_id == config['prompt_id'], versions.c.version == version)
+    if version is not None and connection.execute(found).first() is None:
+        raise Invalid(field_prefix + 'promptVersion', f'prompt {name!r} has no version {version}')
+
+
+def next_revision_number(connection: sa.Connection | Session, deployment_id: str) -> int:
+    """One past the highest revision written: a rollout's candidate may sit above the current one."""
+    revisions = DeploymentRevision.__table__
+    highest = sa.select(sa.func.max(revisions.c.revision)).where(revisions.c.deployment_id == deployment_id)
+    return (connection.execute(highest).scalar() or 0) + 1
+
+
+def revision_config(config: dict) -> dict:
+    """A configuration as a revision records it (camelCase fields)."""
+    return {field: config[attribute] for attribute, field in CONFIG_FIELDS}
+
+
+def refuse_during_rollout(connection: sa.Connection | Session, deployment: Deployment) -> None:
+    """Edits and rollbacks wait while a rollout runs: its stable arm is the current revision, and must stay it."""
+    rollouts = Rollout.__table__
+    active = sa.select(rollouts.c.id).where(rollouts.c.deployment_id == deployment.id, rollouts.c.status.in_(ACTIVE_ROLLOUT))
+    if connection.execute(active).first() is not None:
+        raise Conflict(f'deployment {deployment.name!r} has a rollout under way; promote or abort it first')
 
 
 def _insert(core: Core, actor: Actor, name: str, config: dict) -> Deployment:
     with core.session() as session:
-        _check_prompt(session, config)
+        check_prompt(session, config)
         deployment = Deployment(name=name, revision=1, created_by=actor.name, **config)
         session.add(deployment)
         session.add(_revision(deployment.id, 1, config, actor))
@@ -242,30 +277,38 @@ def _explain_failed_insert(session: Session, name: str) -> Exception:
 
 def _save_revision(core: Core, actor: Actor, current: Deployment, config: dict, *, always: bool) -> Deployment:
     with core.session() as session:
-        _check_prompt(session, config)
-        if not always and config == _config(current):
+        check_prompt(session, config)
+        if not always and config == config_of(current):
             return current
-        # fenced on the revision we read: a concurrent edit makes this one fail rather than silently undo it
-        statement = (
-            sa.update(Deployment)
-            .where(Deployment.id == current.id, Deployment.revision == current.revision)
-            .values(**config, revision=Deployment.revision + 1, updated_at=utcnow())
-            .returning(Deployment.revision)
-        )
-        number = session.exec(statement).scalar_one_or_none()
-        if number is None:
-            raise Conflict(f'deployment {current.name!r} changed or was deleted while saving; reload it and try again')
-        session.add(_revision(current.id, number, config, actor))
-        session.flush()
-        return session.get(Deployment, current.id)
+        return write_revision(session, actor, current, config)
+
+
+def write_revision(session: Session, actor: Actor, current: Deployment, config: dict) -> Deployment:
+    """Make `config` (checked) the deployment's next revision, in the caller's transaction (Conflict during a rollout).
+
+    Fenced on the revision `current` holds: a concurrent edit makes this one fail rather than silently undo it.
+    """
+    refuse_during_rollout(session, current)
+    number = next_revision_number(session, current.id)
+    statement = (
+        sa.update(Deployment)
+        .where(Deployment.id == current.id, Deployment.revision == current.revision)
+        .values(**config, revision=number, updated_at=utcnow())
+        .returning(Deployment.revision)
+    )
+    if session.exec(statement).scalar_one_or_none() is None:
+        raise Conflict(f'deployment {current.name!r} changed or was deleted while saving; reload it and try again')
+    session.add(_revision(current.id, number, config, actor))
+    session.flush()
+    return session.get(Deployment, current.id)
 
 
 def _revision(deployment_id: str, number: int, config: dict, actor: Actor) -> DeploymentRevision:
-    camel = {field: config[attribute] for attribute, field in CONFIG_FIELDS}
-    return DeploymentRevision(deployment_id=deployment_id, revision=number, config=camel, created_by=actor.name)
+    return DeploymentRevision(deployment_id=deployment_id, revision=number, config=revision_config(config), created_by=actor.name)
 
 
-def _load(core: Core, ref: str) -> Deployment:
+def load(core: Core, ref: str) -> Deployment:
+    """The deployment row by id or name (blocking: call it off the loop)."""
     with core.session() as session:
         return find_deployment(session, ref)
 
@@ -297,7 +340,8 @@ def _view(row: Deployment) -> DeploymentView:
     )
 
 
-def _config(deployment: Deployment) -> dict:
+def config_of(deployment: Deployment) -> dict:
+    """The configuration a revision records, snake_case."""
     return {attribute: getattr(deployment, attribute) for attribute, _ in CONFIG_FIELDS}
 
 

@@ -14,17 +14,18 @@ from core.app import Core
 from core.engine.cancel import cancel_execution as cancel_in_queue
 from core.errors import NotFound
 from core.events import Event
+from core.idempotency import claim as claim_idempotency_key
 from core.options import validate_options
-from core.pagination import Page, paginate
 from core.permissions import Actor
 from core.rate_limits import RequestQuota, admit
 from core.refs import looks_like_uuid
-from core.run_request import RunRequest, check_choice, checked_request
-from core.run_target import check_file, find_target
+from core.run_request import RunRequest, checked_request
+from core.run_target import check_file, find_target, serve
 from core.templates import build_messages
-from core.text import reject_nul
+from data.db import write_transaction
 from data.tables import (
     FINISHED,
+    Arm,
     Execution,
     ExecutionStatus,
     Origin,
@@ -45,13 +46,16 @@ class ExecutionView:
     status: ExecutionStatus
     deployment_id: str | None
     deployment_name: str | None
-    revision: int | None
+    revision: int | None  # the one that served it (a rollout's candidate's, on its candidate arm)
+    rollout_id: str | None
+    arm: Arm | None  # stable | candidate, for a run under a rollout
     prompt_id: str | None
     prompt_version: int | None
     provider: Provider
     model: str
     options: dict[str, Any]
     user_input: str
+    variables: dict[str, Any] | None
     messages: list[dict[str, Any]]
     result: str | None
     result_valid: bool | None
@@ -60,6 +64,7 @@ class ExecutionView:
     input_tokens: int | None
     output_tokens: int | None
     duration_ms: int | None
+    cost_usd: float | None  # from the price table when it finished; None for a model the table does not list
     attempts: int
     trace_id: str | None
     file_id: str | None
@@ -75,21 +80,25 @@ class ExecutionView:
 
 @dataclass(frozen=True)
 class AcceptedRun:
-    """A queued run, and where its API key's request quota stands after it (None: no key, or a key without a quota)."""
+    """A queued run, and where its API key's request quota stands after it (None: no key, a key without a quota, or a
+    replay); `replayed`: an earlier request with the same idempotency key queued it; `shows_messages`: the caller may
+    read the rendered messages (the prompt) of executions."""
 
     execution: ExecutionView
     quota: RequestQuota | None
+    replayed: bool = False
+    shows_messages: bool = True
 
 
 _VIEW_FIELDS = tuple(field.name for field in fields(ExecutionView))
-_WORDS = {'status': ExecutionStatus, 'provider': Provider, 'origin': Origin}
+_WORDS = {'status': ExecutionStatus, 'provider': Provider, 'origin': Origin, 'arm': Arm}
 
 
 def execution_view(row: Any) -> ExecutionView:
     """The view of an Execution row, a result row of its table, or a mapping of its columns."""
     value = row.__getitem__ if isinstance(row, Mapping) else row.__getattribute__
     values = {name: value(name) for name in _VIEW_FIELDS}
-    return ExecutionView(**values | {name: word(values[name]) for name, word in _WORDS.items()})
+    return ExecutionView(**values | {name: word(values[name]) for name, word in _WORDS.items() if values[name] is not None})
 
 
 async def run_deployment(
@@ -97,7 +106,8 @@ async def run_deployment(
     actor: Actor,
     ref: str,
     *,
-    user_input: str,
+    user_input: str | None = None,
+    variables: dict | None = None,
     options: dict | None = None,
     trace_id: str | None = None,
     file_id: str | None = None,
@@ -106,9 +116,11 @@ async def run_deployment(
 ) -> ExecutionView:
     """Queue one run of a deployment and wake a worker; the execution comes back pending.
 
+    `user_input` is the caller's text ({{input}}), `variables` the template's other names (at least one of the two).
     `execution_id` (from new_execution_id) lets a follower listen for the execution before it exists.
     """
-    run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': origin}
+    run = {'user_input': user_input, 'variables': variables, 'options': options, 'trace_id': trace_id,
+           'file_id': file_id, 'origin': origin}  # fmt: skip
     accepted = await asyncio.to_thread(_queue_run, core, actor, ref, run, execution_id or new_id())
     _announce(core, accepted.execution)
     return accepted.execution
@@ -119,21 +131,26 @@ async def run_deployment_with_key(
     token: str,
     ref: str,
     *,
-    user_input: str,
+    user_input: str | None = None,
+    variables: dict | None = None,
     options: dict | None = None,
     trace_id: str | None = None,
     file_id: str | None = None,
+    idempotency_key: str | None = None,
+    origin: str = Origin.API,
     execution_id: str | None = None,
 ) -> AcceptedRun:
     """run_deployment for the holder of an API key (Unauthorized says why a key is refused, Forbidden what it lacks,
-    RateLimited which of its limits it is over).
+    RateLimited which of its limits it is over), with an optional `Idempotency-Key` (core/idempotency.py).
 
     The key is checked in the same hop to a thread as the insert: the run path is hot, and a hop costs more CPU than
-    the key's indexed read.
+    the key's indexed read. A replay's execution has another id than `execution_id`.
     """
-    run = {'user_input': user_input, 'options': options, 'trace_id': trace_id, 'file_id': file_id, 'origin': Origin.API}
+    run = {'user_input': user_input, 'variables': variables, 'options': options, 'trace_id': trace_id,
+           'file_id': file_id, 'origin': origin, 'idempotency_key': idempotency_key}  # fmt: skip
     accepted = await asyncio.to_thread(_queue_run_with_key, core, token, ref, run, execution_id or new_id())
-    _announce(core, accepted.execution)
+    if not accepted.replayed:
+        _announce(core, accepted.execution)
     return accepted
 
 
@@ -153,20 +170,31 @@ def _queue_run_with_key(core: Core, token: str, ref: str, run: dict[str, Any], e
 def _queue_run(core: Core, actor: Actor, ref: str, run: dict[str, Any], execution_id: str) -> AcceptedRun:
     """Check, render and insert the pending execution (blocking: database, schema validation); call it off the loop.
 
-    `run` holds user_input, options, trace_id, file_id and origin.
+    `run` holds checked_request's arguments.
     """
     actor.require('deployments:run')
-    request = checked_request(**run)
+    request = checked_request(**run, ref=ref)
+    if request.file_id is not None:
+        actor.require('files:read')  # naming a file reads it: without the scope, any file could be attached by id
+    shows_messages = actor.can('executions:read')  # the rendered messages hold the prompt
     # Core statements, not the ORM: this runs once per run, and a session's unit of work costs more than the SQL
-    with core.db.begin() as connection:
-        target = find_target(connection, ref)
+    with write_transaction(core.db) as connection:
+        if request.idempotency is not None and actor.kind == 'api_key':
+            earlier = claim_idempotency_key(connection, actor.id, request.idempotency, execution_id, core.clock())
+            if earlier is not None:
+                replayed = connection.execute(_BY_ID, {'id': earlier}).one()
+                return AcceptedRun(execution_view(replayed), None, replayed=True, shows_messages=shows_messages)
+        target, arm = serve(connection, find_target(connection, ref), request.trace_id)
         run_options = validate_options(core.registry, target.provider, request.options)
         check_file(connection, core.registry, target, request.file_id)
-        messages = build_messages(target.template, request.user_input, input_schema=target.input_schema)
+        messages = build_messages(
+            target.template, request.user_input, variables=request.variables, input_schema=target.input_schema
+        )
         row = _execution_row(execution_id, actor, target, request, options={**target.options, **run_options}, messages=messages)
+        row |= {'rollout_id': target.rollout_id, 'arm': arm}
         quota = admit(connection, actor, core.clock())  # last before the insert: it holds the key's lock until commit
         connection.execute(sa.insert(EXECUTION), row)
-    return AcceptedRun(execution_view(row), quota)
+    return AcceptedRun(execution_view(row), quota, shows_messages=shows_messages)
 
 
 def _execution_row(
@@ -186,7 +214,8 @@ def _execution_row(
         'options': options,
         'messages': messages,
         'response_schema': target.response_schema,
-        'user_input': request.user_input,
+        'user_input': request.stored_input(),
+        'variables': request.variables,
         'trace_id': request.trace_id,
         'file_id': request.file_id,
         'origin': request.origin,
@@ -224,40 +253,10 @@ def read_execution(core: Core, execution_id: str) -> ExecutionView:
 
 
 def cancel_execution(core: Core, actor: Actor, execution_id: str) -> ExecutionView:
-    """Cancel a pending or running execution; Conflict once it has finished."""
-    return execution_view(cancel_in_queue(core, actor, execution_id))
+    """Cancel a pending or running execution; Conflict once it has finished. Its webhooks are queued with the cancel."""
+    from core.webhooks.outbox import enqueue_executions  # here: the outbox imports this module
 
-
-def list_executions(
-    core: Core,
-    actor: Actor,
-    *,
-    deployment: str | None = None,
-    status: str | None = None,
-    trace_id: str | None = None,
-    origin: str | None = None,
-    page: int = 1,
-    page_size: int = 20,
-) -> Page[ExecutionView]:
-    """Newest first; `deployment` is a deployment id or name (deleted deployments' executions match too)."""
-    actor.require('executions:read')
-    reject_nul(deployment=deployment, traceId=trace_id)
-    statement = sa.select(Execution)
-    if deployment:
-        column = Execution.deployment_id if looks_like_uuid(deployment) else Execution.deployment_name
-        statement = statement.where(column == deployment)
-    if status is not None:
-        check_choice('status', status, ExecutionStatus)
-        statement = statement.where(Execution.status == status)
-    if trace_id:
-        statement = statement.where(Execution.trace_id == trace_id)
-    if origin is not None:
-        check_choice('origin', origin, Origin)
-        statement = statement.where(Execution.origin == origin)
-    statement = statement.order_by(Execution.created_at.desc(), Execution.id.desc())
-    with core.session() as session:
-        found = paginate(session, statement, page=page, page_size=page_size)
-    return Page([execution_view(row) for row in found.items], found.total, found.page, found.page_size)
+    return execution_view(cancel_in_queue(core, actor, execution_id, on_cancelled=enqueue_executions))
 
 
 _BY_ID = sa.select(EXECUTION).where(EXECUTION.c.id == sa.bindparam('id'))

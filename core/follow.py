@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from core.app import Core
 from core.errors import DatabaseBusy
-from core.events import GAP, Event
+from core.events import GAP, Event, Subscription
 from core.executions import ExecutionView, get_execution, read_execution
 from core.permissions import Actor
 from data.tables import FINISHED, ExecutionStatus
@@ -77,41 +77,56 @@ async def follow(
             execution = await queue()
         else:
             execution = await asyncio.to_thread(get_execution, core, actor, execution_id)
-        said: ExecutionStatus | None = None  # the last status told
-        if not execution.finished:
-            said = execution.status
-            yield StatusChange(execution.status, attempts=execution.attempts)
-        quiet = 0.0
-        while not execution.finished:
-            wait = RECHECK_SECONDS if deadline is None else min(RECHECK_SECONDS, deadline - time.monotonic())
-            if wait <= 0:
-                break
-            event = await subscription.get(timeout=wait)
-            if event is None or event.kind == GAP:
-                if event is None:
-                    quiet += wait
-                if quiet_seconds is not None and quiet >= quiet_seconds:
-                    quiet = 0.0
-                    yield Quiet()
-                execution = await _reread(core, execution)
-                if execution.status != said:  # a worker elsewhere moved it on
-                    said, quiet = execution.status, 0.0
-                    yield StatusChange(execution.status, attempts=execution.attempts, error=execution.error)
-                continue
-            quiet, update = 0.0, _update(event)
-            if not _is_news(update, said):
-                continue
-            if isinstance(update, StatusChange):
-                said = update.status
-                if update.status in FINISHED:
-                    execution = await _reread(core, execution)  # the row is the truth: it has the result
-            yield update
-        # a run can finish before the first read of its row: its events are still queued
-        for update in map(_update, [event for event in subscription.pending() if event.kind != GAP]):
-            if _is_news(update, said):
-                said = update.status if isinstance(update, StatusChange) else said
+        if execution.id == execution_id:
+            async for update in _followed(core, execution, subscription, deadline, quiet_seconds):
                 yield update
-        yield execution
+            return
+    # an idempotent replay: the run an earlier request queued, under its own id; read again once listening for it
+    async with core.bus.subscribe(execution.id, kinds=kinds) as subscription:
+        execution = await _reread(core, execution)
+        async for update in _followed(core, execution, subscription, deadline, quiet_seconds):
+            yield update
+
+
+async def _followed(
+    core: Core, execution: ExecutionView, subscription: Subscription, deadline: float | None, quiet_seconds: float | None
+) -> AsyncIterator[Update]:
+    """follow()'s updates once the execution has been read while `subscription` listens for it."""
+    said: ExecutionStatus | None = None  # the last status told
+    if not execution.finished:
+        said = execution.status
+        yield StatusChange(execution.status, attempts=execution.attempts)
+    quiet = 0.0
+    while not execution.finished:
+        wait = RECHECK_SECONDS if deadline is None else min(RECHECK_SECONDS, deadline - time.monotonic())
+        if wait <= 0:
+            break
+        event = await subscription.get(timeout=wait)
+        if event is None or event.kind == GAP:  # quiet, or events were lost between processes: read the row
+            if event is None:
+                quiet += wait
+            if quiet_seconds is not None and quiet >= quiet_seconds:
+                quiet = 0.0
+                yield Quiet()
+            execution = await _reread(core, execution)
+            if execution.status != said:  # a worker elsewhere moved it on
+                said, quiet = execution.status, 0.0
+                yield StatusChange(execution.status, attempts=execution.attempts, error=execution.error)
+            continue
+        quiet, update = 0.0, _update(event)
+        if not _is_news(update, said):
+            continue
+        if isinstance(update, StatusChange):
+            said = update.status
+            if update.status in FINISHED:
+                execution = await _reread(core, execution)  # the row is the truth: it has the result
+        yield update
+    # a run can finish before the first read of its row: its events are still queued
+    for update in map(_update, [event for event in subscription.pending() if event.kind != GAP]):
+        if _is_news(update, said):
+            said = update.status if isinstance(update, StatusChange) else said
+            yield update
+    yield execution
 
 
 async def wait_for_execution(

@@ -14,13 +14,17 @@ SCOPES = (
     'executions:write',
     'files:read',
     'files:write',
+    'webhooks:read',
+    'webhooks:write',
     'admin',
 )
+# webhook endpoints hold URLs (often with a token in them) and send our data out: admins only, in the dashboard
+ADMIN_ONLY = frozenset({'admin', 'webhooks:read', 'webhooks:write'})
 ROLES = ('admin', 'editor', 'viewer')
 _ROLE_SCOPES = {
     'admin': frozenset(SCOPES),
-    'editor': frozenset(s for s in SCOPES if s != 'admin'),
-    'viewer': frozenset(s for s in SCOPES if s.endswith(':read')),
+    'editor': frozenset(s for s in SCOPES if s not in ADMIN_ONLY),
+    'viewer': frozenset(s for s in SCOPES if s.endswith(':read') and s not in ADMIN_ONLY),
 }
 
 

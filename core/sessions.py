@@ -21,7 +21,7 @@ TICKET_LIFETIME = timedelta(seconds=60)
 _SESSION = UserSession.__table__.c
 _USER = User.__table__.c
 _SIGNED_IN = (
-    sa.select(_USER.id, _USER.email, _USER.role, _USER.disabled, _USER.created_at, _USER.last_login_at)
+    sa.select(_USER.id, _USER.email, _USER.role, _USER.disabled, _USER.created_at, _USER.last_login_at, _USER.theme)
     .select_from(UserSession.__table__.join(User.__table__, _SESSION.user_id == _USER.id))
     .where(_SESSION.token_hash == sa.bindparam('token_hash'), _SESSION.expires_at > sa.bindparam('now'))
 )
@@ -74,7 +74,7 @@ def resolve(core: Core, token: str | None) -> UserView:
         row = connection.execute(_SIGNED_IN, {'token_hash': core.box.mac(token), 'now': utcnow()}).first()
     if row is None or row.disabled:
         raise SessionEnded()
-    return UserView(row.id, row.email, row.role, row.disabled, row.created_at, row.last_login_at)
+    return UserView(row.id, row.email, row.role, row.disabled, row.created_at, row.last_login_at, row.theme)
 
 
 def end_session(core: Core, token: str | None) -> None:

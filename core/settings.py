@@ -8,6 +8,7 @@ from pathlib import Path
 from data.tables import Provider
 
 PROVIDERS = tuple(provider.value for provider in Provider)
+DEFAULT_WEBHOOK_RETRY_SECONDS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0)  # the Standard Webhooks schedule
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Settings:
     call_timeout_seconds: float = 120.0
     max_attempts: int = 4
     secure_cookies: bool = False  # the dashboard is reached over HTTPS: its cookies are marked Secure
+    webhook_allow_private: bool = False  # webhook URLs may reach loopback, private and link-local addresses
+    webhook_retry_seconds: tuple[float, ...] = DEFAULT_WEBHOOK_RETRY_SECONDS  # delays between a delivery's attempts
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -43,6 +46,8 @@ class Settings:
             call_timeout_seconds=float(env.get('HYPERSIGIL_CALL_TIMEOUT_SECONDS', '120')),
             max_attempts=int(env.get('HYPERSIGIL_MAX_ATTEMPTS', '4')),
             secure_cookies=env.get('HYPERSIGIL_SECURE_COOKIES', '') == '1',
+            webhook_allow_private=env.get('HYPERSIGIL_WEBHOOK_ALLOW_PRIVATE', '') == '1',
+            webhook_retry_seconds=parse_retry_seconds(env.get('HYPERSIGIL_WEBHOOK_RETRY_SECONDS', '')),
             env=env,
         )
 
@@ -80,3 +85,16 @@ def parse_concurrency(text: str) -> dict[str, int]:
             raise ValueError(f'HYPERSIGIL_PROVIDER_CONCURRENCY: cannot read {part!r}')
         limits[name.strip()] = int(value)
     return limits
+
+
+def parse_retry_seconds(text: str) -> tuple[float, ...]:
+    """'5,300,1800' -> the delays between attempts; empty: the default schedule."""
+    if not text.strip():
+        return DEFAULT_WEBHOOK_RETRY_SECONDS
+    try:
+        delays = tuple(float(part) for part in text.split(','))
+    except ValueError:
+        raise ValueError(f'HYPERSIGIL_WEBHOOK_RETRY_SECONDS: cannot read {text!r}') from None
+    if any(delay < 0 for delay in delays):
+        raise ValueError('HYPERSIGIL_WEBHOOK_RETRY_SECONDS: delays must not be negative')
+    return delays

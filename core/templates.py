@@ -1,6 +1,7 @@
-"""Prompt templates: mustache without HTML escaping, JSON-object inputs as variables, JSON Schema checks."""
+"""Prompt templates: mustache without HTML escaping, filled from a run's variables and input text; JSON Schema checks."""
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pystache
@@ -34,20 +35,57 @@ def _root_names(parsed: ParsedTemplate) -> list[str]:
     return names
 
 
-def build_messages(template: str, user_input: str, *, input_schema: dict | None = None) -> list[dict]:
-    """The chat messages for one run; Invalid('userInput', ...) names a missing variable or a schema failure."""
-    if not isinstance(user_input, str) or not user_input.strip():
-        raise Invalid('userInput', 'must not be empty')
+def build_messages(
+    template: str, user_input: str | None, *, variables: dict | None = None, input_schema: dict | None = None
+) -> list[dict]:
+    """The chat messages for one run; Invalid names the field at fault (`variables.<name>` for a missing variable).
+
+    `user_input` is the caller's text ({{input}}); `variables` fill the template's other names. Without `variables`, a
+    `user_input` that is a JSON object fills them (the original form of a run).
+    """
+    run_input = RunInput.of(user_input, variables)
     parsed = parse_template(template)
-    data = _parse_json(user_input)
     if input_schema is not None:
-        _check_against_schema(data, user_input, input_schema)
+        _check_against_schema(run_input, input_schema)
     if not _uses_variables(parsed):
+        if run_input.text is None:
+            raise Invalid('userInput', 'must not be empty: this template has no variables, so the input is the message')
         # nothing to fill in: the template instructs (system) and the input is what the person said (user)
-        return [{'role': 'system', 'content': _render(parsed, {})}, {'role': 'user', 'content': user_input}]
-    context = {**data, 'input': user_input} if isinstance(data, dict) else {'input': user_input}
-    _check_variables_present(parsed, context, input_is_object=isinstance(data, dict))
+        return [{'role': 'system', 'content': _render(parsed, {})}, {'role': 'user', 'content': run_input.text}]
+    context = run_input.context()
+    _check_variables_present(parsed, context, run_input)
     return [{'role': 'user', 'content': _render(parsed, context)}]
+
+
+@dataclass(frozen=True)
+class RunInput:
+    """What a run fills a template with: the caller's text and the variables (given, or read from a JSON text)."""
+
+    text: str | None
+    variables: dict | None
+    variables_given: bool  # False: read from `text` (or none at all)
+
+    @classmethod
+    def of(cls, user_input: Any, variables: Any) -> 'RunInput':
+        if user_input is not None and (not isinstance(user_input, str) or not user_input.strip()):
+            raise Invalid('userInput', 'must not be empty')
+        if variables is not None:
+            return cls(user_input, checked_variables(variables), True)
+        if user_input is None:
+            raise Invalid('userInput', 'must not be empty: send userInput, variables or both')
+        data = _parse_json(user_input)
+        return cls(user_input, data if isinstance(data, dict) else None, False)
+
+    def context(self) -> dict:
+        """The names the template may use: the variables, and {{input}}, always the caller's raw text."""
+        return {**(self.variables or {}), **({'input': self.text} if self.text is not None else {})}
+
+
+def checked_variables(variables: Any) -> dict:
+    """`variables` as a run takes them: a JSON object with string keys (the template looks names up in it)."""
+    if not isinstance(variables, dict):
+        raise Invalid('variables', 'must be a JSON object of template variables, such as {"name": "Ada"}')
+    return variables
 
 
 def validate_template(template: Any) -> str:
@@ -107,26 +145,40 @@ def _parse_json(user_input: str) -> Any:
         raise Invalid('userInput', 'is JSON nested too deeply') from None
 
 
-def _check_against_schema(data: Any, user_input: str, schema: dict) -> None:
-    if data is _NOT_JSON:
-        raise Invalid('userInput', 'must be JSON: this prompt has an input schema')
+def _check_against_schema(run_input: RunInput, schema: dict) -> None:
+    """The variables (given, or the JSON text) must match the prompt's input schema."""
+    field = 'variables' if run_input.variables_given else 'userInput'
+    if run_input.variables_given:
+        data = run_input.variables
+    else:
+        data = _parse_json(run_input.text or '')
+        if data is _NOT_JSON:
+            raise Invalid('userInput', 'must be JSON (or send variables): this prompt has an input schema')
     try:
         error = first_error(schema, data)
     except SchemaUnusable as unusable:
         raise Invalid('inputSchema', f'cannot be applied: {unusable}') from None
     except RecursionError:
-        raise Invalid('userInput', 'is JSON nested too deeply') from None
+        raise Invalid(field, 'is JSON nested too deeply') from None
     if error is not None:
-        raise Invalid('userInput', f'does not match the input schema at {error.json_path}: {error.message}')
+        path = list(error.absolute_path)
+        if run_input.variables_given and path and isinstance(path[0], str):
+            field = f'variables.{path[0]}'  # the variable at fault, so a form can say it under its input
+        raise Invalid(field, f'does not match the input schema at {error.json_path}: {error.message}')
 
 
-def _check_variables_present(parsed: ParsedTemplate, context: dict, *, input_is_object: bool) -> None:
+def _check_variables_present(parsed: ParsedTemplate, context: dict, run_input: RunInput) -> None:
     missing = [name for name in _root_names(parsed) if name not in context]
     if not missing:
         return
     listed = ', '.join(repr(name) for name in missing)
-    hint = '' if input_is_object else ' (send the input as a JSON object to fill in variables)'
-    raise Invalid('userInput', f'missing variable{"s" if len(missing) > 1 else ""} {listed}{hint}')
+    hint = '' if run_input.variables is not None else ' (send them in variables, a JSON object)'
+    raise Invalid(_field_of(missing[0]), f'missing variable{"s" if len(missing) > 1 else ""} {listed}{hint}')
+
+
+def _field_of(name: str) -> str:
+    """The request field a template name comes from: {{input}} is userInput, the others are in variables."""
+    return 'userInput' if name == 'input' else f'variables.{name}'
 
 
 class _Renderer(pystache.Renderer):
@@ -149,6 +201,6 @@ def _render(parsed: ParsedTemplate, context: dict) -> str:
         return _renderer.render(parsed, context)
     except KeyNotFoundError as error:
         # a name used inside a section or a dotted name (`user.name`) that the input lacks
-        raise Invalid('userInput', f'missing variable {error.key!r}') from None
+        raise Invalid(_field_of(error.key), f'missing variable {error.key!r}') from None
     except RecursionError:
-        raise Invalid('userInput', 'is nested too deeply to fill in the template') from None
+        raise Invalid('variables', 'are nested too deeply to fill in the template') from None

@@ -14,7 +14,7 @@ from core.app import Core
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from core.permissions import ROLES, Actor
 from core.text import has_nul, reject_nul
-from data.tables import SetupToken, User, UserSession, utcnow
+from data.tables import SetupToken, Theme, User, UserSession, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 # OWASP's recommended argon2id settings (19 MiB, 2 passes, 1 lane): ~70 ms a check on a 2-core machine,
@@ -32,6 +32,7 @@ class UserView:
     disabled: bool
     created_at: datetime
     last_login_at: datetime | None
+    theme: str | None = None  # a Theme; None follows the system setting
 
     @property
     def actor(self) -> Actor:
@@ -168,6 +169,19 @@ def set_disabled(core: Core, actor: Actor, user_id: str, *, disabled: bool) -> A
         return AccessChange(_view(user), revoked_keys=revoked)
 
 
+def set_theme(core: Core, actor: Actor, *, theme: str | None) -> UserView:
+    """Remember the signed-in person's colours ('light' or 'dark'; None follows the system) for every browser."""
+    if actor.kind != 'user' or actor.id is None:
+        raise Forbidden('only a signed-in person has a theme')
+    if theme is not None and theme not in set(Theme):
+        raise Invalid('theme', f'must be {", ".join(Theme)} or none (follow the system)')
+    with core.session() as session:
+        user = _get(session, actor.id)
+        user.theme = theme
+        session.add(user)
+        return _view(user)
+
+
 def _check(*, email: str, password: str, role: str) -> str:
     """Validate before writing; returns the normalised email."""
     reject_nul(email=email, password=password)
@@ -216,4 +230,4 @@ def _insert(session: Session, *, email: str, password_hash: str, role: str) -> U
 
 
 def _view(user: User) -> UserView:
-    return UserView(user.id, user.email, user.role, user.disabled, user.created_at, user.last_login_at)
+    return UserView(user.id, user.email, user.role, user.disabled, user.created_at, user.last_login_at, user.theme)

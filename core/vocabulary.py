@@ -1,8 +1,34 @@
-"""The words for statuses, origins and providers, for the faces (ui/, api/) that must not import data/.
+"""The words for statuses, origins, providers and themes, for the faces (ui/, api/) that must not import data/.
 
 Each is defined once, as an enum beside the table it describes (data/tables.py); this module only hands them on.
 """
 
-from data.tables import FINISHED, UNFINISHED, ExecutionStatus, Origin, Provider
+from data.tables import (
+    FINISHED,
+    SUBSCRIBABLE_EVENTS,
+    UNFINISHED,
+    Arm,
+    DeliveryStatus,
+    ExecutionStatus,
+    Origin,
+    Provider,
+    RegressionAction,
+    RolloutStatus,
+    Theme,
+    WebhookEvent,
+)
 
-__all__ = ['FINISHED', 'UNFINISHED', 'ExecutionStatus', 'Origin', 'Provider']
+__all__ = [
+    'FINISHED',
+    'SUBSCRIBABLE_EVENTS',
+    'UNFINISHED',
+    'Arm',
+    'DeliveryStatus',
+    'ExecutionStatus',
+    'Origin',
+    'Provider',
+    'RegressionAction',
+    'RolloutStatus',
+    'Theme',
+    'WebhookEvent',
+]

@@ -87,12 +87,14 @@ from tests.fakes.fixtures import fake_llm, fake_llm_server  # noqa: E402, F401
 @pytest.fixture
 def settings(database_url: str, tmp_path, fake_llm) -> Settings:  # noqa: F811  (the imported fixture)
     """Settings for one test: its own data dir and database, providers pointed at the fake LLM server."""
-    return Settings.from_env({
-        'HYPERSIGIL_DATA_DIR': str(tmp_path / 'data'),
-        'HYPERSIGIL_DATABASE_URL': database_url,
-        'HYPERSIGIL_SECRET_KEY': 'test-secret-key',
-        **fake_llm.env,
-    })
+    return Settings.from_env(
+        {
+            'HYPERSIGIL_DATA_DIR': str(tmp_path / 'data'),
+            'HYPERSIGIL_DATABASE_URL': database_url,
+            'HYPERSIGIL_SECRET_KEY': 'test-secret-key',
+            **fake_llm.env,
+        }
+    )
 
 
 @pytest.fixture

@@ -13,10 +13,12 @@ from core.prompts import PromptView
 from core.templates import build_messages, template_variables
 from ui import feedback
 from ui.session import SignedIn
+from ui.variable_inputs import VariableInputs
 
 TEMPLATE_HELP = (
-    'Mustache, no HTML escaping. {{input}} is the raw input; when the input is a JSON object its keys are variables too. '
-    'A template without variables is sent as the system message, with the input as the user message.'
+    "Mustache, no HTML escaping. {{input}} is the caller's text (userInput in the API, the Input box in Try it). "
+    'Every other {{name}} is a variable: the caller sends it in variables (one field each in Try it). '
+    "A template without variables is sent as the system message, with the caller's text as the user message."
 )
 
 
@@ -44,11 +46,14 @@ class PromptEditor:
         with ui.row():
             self.save_button = ui.button('Save' if prompt else 'Create prompt', icon='save', on_click=self.save)
             self.save_button.set_enabled(me.may('prompts:write'))
+        if not me.may('prompts:write'):  # a viewer reads the prompt; fields that take typing would promise a save
+            for field in (self.name, self.template, self.input_schema, self.response_schema):
+                field.props('readonly')
+            self.accepts_file.disable()
+            ui.label('Your role can read prompts but not change them.').classes('text-xs text-slate-500').mark('read-only-note')
         with ui.card().classes('w-full'):
             ui.label('Preview').classes('font-semibold')
-            self.sample = (
-                ui.textarea('Sample input', placeholder='Hello, or {"name": "Ada"}').classes('w-full').props('autogrow outlined')
-            )
+            self.sample = VariableInputs(self._names_or_none() or [], marker='sample', text_label='Sample input')
             ui.button('Preview', icon='visibility', on_click=self.preview).props('outline')
             self.preview_output = ui.column().classes('w-full gap-1')
         self._show_variables()
@@ -86,12 +91,17 @@ class PromptEditor:
             await result
 
     async def preview(self) -> None:
-        """Render what is in the editor now (saved or not) with the sample input."""
+        """Render what is in the editor now (saved or not) with the sample values."""
+        feedback.clear_invalid(self.sample.fields)
         try:
             schema = _parse_json(self.input_schema, 'inputSchema')
-            messages = await self.me.act(_render, self.template.value or '', self.sample.value or '', schema)
+            self.sample.show(self.sample.names, schema)  # the values typed as the schema says
+            user_input, variables = self.sample.run_input()
+            messages = await self.me.act(_render, self.template.value or '', user_input, variables, schema)
         except Invalid as error:
             messages, problem = [], feedback.message_of(error)
+            if error.field in self.sample.fields:
+                feedback.show_error(self.sample.fields, error)
         except DomainError as error:
             feedback.failure(error)
             return
@@ -105,17 +115,34 @@ class PromptEditor:
                 ui.label(f'{message["role"]}: {message["content"]}').classes('whitespace-pre-wrap font-mono text-sm')
 
     def _show_variables(self) -> None:
+        names = self._names_or_none()
+        if names is None:
+            return  # the label says what is wrong; the sample inputs stay as they were
+        self.variables.text = 'Variables: ' + (', '.join(names) if names else 'none (the template becomes the system message)')
+        self.sample.show(names, _schema_quietly(self.input_schema))
+
+    def _names_or_none(self) -> list[str] | None:
+        """The template's variables, or None (said on the page) while it does not parse."""
         try:
-            names = template_variables(self.template.value or '')
+            return template_variables(self.template.value or '')
         except Invalid as error:
             self.variables.text = f'Template problem: {error.detail}'
-            return
-        self.variables.text = 'Variables: ' + (', '.join(names) if names else 'none (the template becomes the system message)')
+            return None
 
 
-def _render(core: Core, actor: Actor, template: str, sample: str, input_schema: dict | None) -> list[dict]:
+def _render(
+    core: Core, actor: Actor, template: str, user_input: str | None, variables: dict | None, input_schema: dict | None
+) -> list[dict]:
     """The messages the editor's template would send (off the event loop: it may validate against a schema)."""
-    return build_messages(template, sample, input_schema=input_schema)
+    return build_messages(template, user_input, variables=variables, input_schema=input_schema)
+
+
+def _schema_quietly(area: ui.textarea) -> dict | None:
+    """The schema typed so far, or None while it is not JSON (saving or previewing says so)."""
+    try:
+        return _parse_json(area, 'inputSchema')
+    except Invalid:
+        return None
 
 
 def _json_area(label: str, value: dict | None) -> ui.textarea:

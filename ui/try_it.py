@@ -15,22 +15,25 @@ from core.vocabulary import ExecutionStatus, Origin
 from ui import display, feedback, live
 from ui.option_inputs import OptionInputs
 from ui.session import SignedIn
+from ui.variable_inputs import VariableInputs
 
 
 class TryIt:
-    def __init__(self, me: SignedIn, deployment: DeploymentView, *, accepts_file: bool) -> None:
+    """`variables`: the names the template of the prompt version the deployment runs uses (one input each); `schema`:
+    that version's input schema (it types the values)."""
+
+    def __init__(
+        self, me: SignedIn, deployment: DeploymentView, *, accepts_file: bool, variables: list[str], schema: dict | None
+    ) -> None:
         self.me, self.core, self.deployment = me, me.core, deployment
-        self.user_input = ui.textarea('Input', placeholder='Text, or a JSON object whose keys fill the template').classes(
-            'w-full'
-        )
-        self.user_input.props('autogrow outlined').mark('try-input')
+        self.inputs = VariableInputs(variables, marker='try', schema=schema)
         with ui.expansion('Option overrides, trace id, file').classes('w-full'):
             self.options = OptionInputs(me.core)
             self.options.show(deployment.provider, {})
             self.trace_id = ui.input('Trace id (optional)').classes('w-full')
             self.file = ui.select({}, label='File', clearable=True).classes('w-full')
             self.file.visible = accepts_file
-        self.fields = {'userInput': self.user_input, 'traceId': self.trace_id, 'fileId': self.file, **self.options.fields}
+        self.fixed_fields = {'traceId': self.trace_id, 'fileId': self.file, **self.options.fields}
         with ui.row().classes('items-center gap-3'):
             self.run_button = ui.button('Run', icon='play_arrow', on_click=self.run)
             self.spinner = ui.spinner()
@@ -45,9 +48,18 @@ class TryIt:
         if accepts_file:
             live.while_open(self._load_files(), name='try it: files')
 
+    @property
+    def fields(self) -> dict:
+        return {**self.inputs.fields, **self.fixed_fields}
+
+    def show_variables(self, variables: list[str], schema: dict | None) -> None:
+        """One input per variable of the template the deployment runs now (after an edit)."""
+        self.inputs.show(variables, schema)
+
     async def run(self) -> None:
         """Start the execution, then show its text deltas as they arrive and its final record at the end."""
         feedback.clear_invalid(self.fields)
+        user_input, variables = self.inputs.run_input()
         self.output.text, self.details.visible = '', False
         self.spinner.visible, self.run_button.enabled = True, False
         execution_id = executions.new_execution_id()
@@ -55,7 +67,8 @@ class TryIt:
             self.me.act,  # as the person is now
             executions.run_deployment,
             self.deployment.name,
-            user_input=self.user_input.value or '',
+            user_input=user_input,
+            variables=variables,
             options=self.options.values() or None,
             trace_id=(self.trace_id.value or '').strip() or None,
             file_id=self.file.value or None,
@@ -88,9 +101,8 @@ class TryIt:
         if execution.status == ExecutionStatus.COMPLETED:
             self.output.text = text
             tokens = f'{execution.input_tokens} in / {execution.output_tokens} out'
-            self.status.text = (
-                f'completed in {display.duration(execution.duration_ms)} · {tokens} tokens · {execution.attempts} attempt(s)'
-            )
+            took = display.duration(execution.duration_ms)
+            self.status.text = f'completed in {took} · {tokens} tokens · {display.attempts(execution.attempts)}'
             if execution.result_valid is False:
                 self.status.text += f' · does not match the response schema: {execution.result_validation_message}'
         else:

@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api import streams
@@ -42,25 +42,41 @@ async def run_deployment(
         float | None, Query(ge=0, le=120, description='seconds to wait for the result (200) before answering 202')
     ] = None,
     stream: Annotated[bool, Query(description='stream the text as server-sent events')] = False,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias='Idempotency-Key',
+            description='1-255 printable characters: a retry with the same key and body gets the same execution (24 h)',
+        ),
+    ] = None,
 ):
     """Queue an execution of the deployment's current revision, with per-run options, trace id and file.
 
     Needs the `deployments:run` scope (checked with the key, in the same step that queues the run). A key with rate
     limits is answered 429 over either; with `requestsPerMinute`, its answers carry `RateLimit-Limit`,
     `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the whole quota is back).
+
+    With `Idempotency-Key`, a request that repeats an earlier one (same key, same body, within 24 h) gets the execution
+    that one queued, with `Idempotent-Replayed: true`; the same key with another body is 422 `idempotency_mismatch`.
+    The answer's `messages` (the rendered prompt) are left out for a key without `executions:read`.
     """
     execution_id = executions.new_execution_id()
     queue = KeyedQueue(partial(
         executions.run_deployment_with_key, core, key, name,
-        user_input=body.user_input, options=body.options.as_dict() if body.options else None,
-        trace_id=body.trace_id, file_id=str(body.file_id) if body.file_id else None, execution_id=execution_id,
+        user_input=body.user_input, variables=body.variables, options=body.options.as_dict() if body.options else None,
+        trace_id=body.trace_id, file_id=str(body.file_id) if body.file_id else None, idempotency_key=idempotency_key,
+        execution_id=execution_id,
     ))  # fmt: skip
     if stream:
-        response: Response = await streams.event_stream(core, execution_id, kinds=streams.DELTAS, queue=queue)
+        response: Response = await streams.event_stream(
+            core, execution_id, kinds=streams.DELTAS, queue=queue, hidden=queue.hidden_fields
+        )
     else:
         execution = await _waited(core, execution_id, queue, wait) if wait else await queue()
-        response = _answer(request, execution)
+        response = _answer(request, execution, waited=bool(wait), hidden=queue.hidden_fields())
     response.headers.update(quota_headers(queue.accepted.quota if queue.accepted else None))
+    if queue.accepted and queue.accepted.replayed:
+        response.headers['Idempotent-Replayed'] = 'true'
     return response
 
 
@@ -75,11 +91,19 @@ class KeyedQueue:
         self.accepted = await self.run()
         return self.accepted.execution
 
+    def hidden_fields(self) -> frozenset[str]:
+        """What the answer leaves out: the rendered messages (the prompt), for a key that may not read executions."""
+        return frozenset() if self.accepted is None or self.accepted.shows_messages else HIDDEN_MESSAGES
 
-def _answer(request: Request, execution: ExecutionView) -> Response:
-    """200 with the finished execution, or 202 with where to poll for it."""
-    if execution.finished:
-        return Response(ExecutionPublic.model_validate(execution).model_dump_json(by_alias=True), media_type='application/json')
+
+HIDDEN_MESSAGES = frozenset({'messages'})
+
+
+def _answer(request: Request, execution: ExecutionView, *, waited: bool, hidden: frozenset[str]) -> Response:
+    """200 with the execution waited for and finished, or 202 with where to poll for it (a replay without a wait too)."""
+    if waited and execution.finished:
+        record = ExecutionPublic.model_validate(execution).model_dump_json(by_alias=True, exclude=set(hidden))
+        return Response(record, media_type='application/json')
     accepted = RunAccepted(
         execution_id=execution.id, status=execution.status, deployment=execution.deployment_name, revision=execution.revision
     )

@@ -19,12 +19,15 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, from_attributes=True, serialize_by_alias=True)
 
 
-def public_model(view: type, name: str, *, descriptions: dict[str, str] | None = None) -> type[ResponseModel]:
+def public_model(
+    view: type, name: str, *, descriptions: dict[str, str] | None = None, nested: dict[str, typing.Any] | None = None
+) -> type[ResponseModel]:
     """The response model of a core view (a frozen dataclass): its fields and types, enums included, in camelCase.
 
     The view is the one definition of the shape; this only adds the wire's names and the descriptions OpenAPI shows.
+    `nested` gives the public models of fields that hold views themselves (so they too are written in camelCase).
     """
-    hints, descriptions = typing.get_type_hints(view), descriptions or {}
+    hints, descriptions = typing.get_type_hints(view) | (nested or {}), descriptions or {}
     fields = {
         field.name: (hints[field.name], Field(description=descriptions.get(field.name))) for field in dataclasses.fields(view)
     }

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from api.schemas.common import PageFields, RequestModel, ResponseModel, public_model
 from core.deployments import DeploymentView, RevisionView
+from core.options import MAX_TOKENS_LIMIT, OPTION_SPECS
 from core.vocabulary import Provider
 
 NAME_PATTERN = r'^[a-z0-9_-]+$'
@@ -14,9 +15,10 @@ NAME_PATTERN = r'^[a-z0-9_-]+$'
 class Options(RequestModel):
     """Sampling options; a provider that lacks one (OpenAI has no topK) rejects it."""
 
-    temperature: float | None = Field(default=None, ge=0, le=1)
-    top_p: float | None = Field(default=None, ge=0, le=1)
-    top_k: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0, le=1, description=OPTION_SPECS['temperature'].purpose)
+    top_p: float | None = Field(default=None, ge=0, le=1, description=OPTION_SPECS['topP'].purpose)
+    top_k: int | None = Field(default=None, ge=1, description=OPTION_SPECS['topK'].purpose)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS_LIMIT, description=OPTION_SPECS['maxTokens'].purpose)
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True)

@@ -1,5 +1,6 @@
 """Execution and run bodies."""
 
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -11,7 +12,14 @@ from core.vocabulary import ExecutionStatus
 
 
 class RunRequest(RequestModel):
-    user_input: str = Field(min_length=1, description='the text (or a JSON object of template variables) to run with')
+    """At least one of `userInput` and `variables`."""
+
+    user_input: str | None = Field(
+        default=None,
+        min_length=1,
+        description='the text the template shows as {{input}} (without `variables`, a JSON object here fills them)',
+    )
+    variables: dict[str, Any] | None = Field(default=None, description='the template\'s other variables, such as {"name": "Ada"}')
     options: Options | None = Field(default=None, description="overrides the deployment's options for this run")
     trace_id: str | None = Field(default=None, max_length=200, description='your id, stored and filterable')
     file_id: UUID | None = Field(default=None, description='an uploaded file, for prompts that accept one')
@@ -24,7 +32,15 @@ class RunAccepted(ResponseModel):
     revision: int | None
 
 
-ExecutionPublic = public_model(ExecutionView, 'ExecutionPublic')
+ExecutionPublic = public_model(
+    ExecutionView,
+    'ExecutionPublic',
+    descriptions={
+        'user_input': "the caller's text ({{input}}); empty when the run sent only variables",
+        'variables': "the run's variables as sent (null: none were sent)",
+        'messages': 'what was sent to the provider; left out of run answers (wait, stream) to keys without executions:read',
+    },
+)
 
 
 class ExecutionsPublic(PageFields):

@@ -14,6 +14,7 @@ from core.bus.factory import transport_for
 from core.engine.supervisor import ORPHAN_GRACE_SECONDS, ParentWatch
 from core.engine.worker import Worker
 from core.settings import Settings
+from core.webhooks.deliverer import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +46,14 @@ async def _serve(core: Core, parent: ParentWatch | None) -> None:
         loop.add_signal_handler(signum, stop.set)
     if parent is not None:
         parent.on_gone(lambda: loop.call_soon_threadsafe(stop.set))
-    worker = Worker(core)
+    worker, deliverer = Worker(core), Deliverer(core)
     await core.bus.connect(transport_for(core.settings))
     await worker.start()
+    await deliverer.start()  # webhook deliveries go out from wherever executions run
     await stop.wait()
     if parent is not None and (parent.gone or os.getppid() != parent.pid):  # (its SIGTERM may come first)
         worker.grace_seconds = min(worker.grace_seconds, ORPHAN_GRACE_SECONDS)
     await worker.stop()
+    await deliverer.stop()
     await core.bus.disconnect()
     await core.registry.aclose()

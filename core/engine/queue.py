@@ -6,15 +6,19 @@ These are short synchronous statements; the worker runs a round (outcomes writte
 """
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from core.pricing import cost_usd
 from data.tables import Execution, ExecutionStatus, new_id, utcnow
 
 EXECUTION = Execution.__table__
 LOST_MESSAGE = 'the worker running this execution stopped responding, and no attempts are left'
+# called in the transaction that finishes executions, with their ids (the webhook outbox queues their deliveries there)
+OnFinished = Callable[[sa.Connection, list[str]], object]
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class Claim:
     options: dict
     response_schema: dict | None
     file_id: str | None
+    rollout_id: str | None  # the rollout whose guardrails weigh its outcome
     attempts: int
     lease_token: str
 
@@ -52,7 +57,12 @@ _OUTCOME_FIELDS = tuple(Outcome.__dataclass_fields__)
 
 
 def exchange(
-    engine: sa.Engine, finished: list[tuple[Claim, Outcome]], wanted: dict[str, int], *, lease_seconds: float
+    engine: sa.Engine,
+    finished: list[tuple[Claim, Outcome]],
+    wanted: dict[str, int],
+    *,
+    lease_seconds: float,
+    on_finished: OnFinished | None = None,
 ) -> tuple[set[str], list[Claim]]:
     """One transaction for a worker's round: write its finished outcomes (fenced), then claim up to `wanted[provider]`
     more pending executions of each provider, oldest first, each provider's in one atomic statement.
@@ -61,6 +71,8 @@ def exchange(
     """
     with engine.begin() as connection:
         landed = _finish(connection, finished) if finished else set()
+        if landed and on_finished is not None:
+            on_finished(connection, sorted(landed))
         claims = [c for provider, limit in wanted.items() for c in _claim(connection, provider, limit, lease_seconds)]
     return landed, claims
 
@@ -81,7 +93,11 @@ def _claim(connection: sa.Connection, provider: str, limit: int, lease_seconds: 
 
 def _finish(connection: sa.Connection, finished: list[tuple[Claim, Outcome]]) -> set[str]:
     now = utcnow()
-    rows = [{**vars(outcome), 'claim_id': claim.id, 'claim_token': claim.lease_token, 'now': now} for claim, outcome in finished]
+    rows = [
+        {**vars(outcome), 'cost_usd': _cost(claim, outcome, now), 'claim_id': claim.id, 'claim_token': claim.lease_token}
+        | {'now': now}
+        for claim, outcome in finished
+    ]
     # one executemany; its row count says whether every lease was still held (the common case)
     if connection.execute(_FINISH, rows).rowcount == len(rows):
         return {row['claim_id'] for row in rows}
@@ -92,6 +108,15 @@ def _finish(connection: sa.Connection, finished: list[tuple[Claim, Outcome]]) ->
         EXECUTION.c.completed_at == sa.bindparam('now', now, type_=EXECUTION.c.completed_at.type),
     )
     return set(connection.execute(ours).scalars())
+
+
+def _cost(claim: Claim, outcome: Outcome, now: datetime) -> float | None:
+    """What the call cost in USD at today's prices (None for a model the price table does not list)."""
+    cost = cost_usd(
+        provider=claim.provider, model=claim.model, input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
+        at=now,
+    )  # fmt: skip
+    return float(cost) if cost is not None else None
 
 
 @functools.cache
@@ -157,7 +182,7 @@ def release_executions(engine: sa.Engine, claims: list[Claim]) -> set[str]:
     return released
 
 
-def requeue_expired(engine: sa.Engine, *, max_attempts: int) -> dict[str, str]:
+def requeue_expired(engine: sa.Engine, *, max_attempts: int, on_finished: OnFinished | None = None) -> dict[str, str]:
     """Recover running executions whose lease expired: back to pending, or failed once out of attempts.
 
     Returns {execution id: new status}.
@@ -174,6 +199,8 @@ def requeue_expired(engine: sa.Engine, *, max_attempts: int) -> dict[str, str]:
     requeue = sa.update(EXECUTION).where(expired).values(status=ExecutionStatus.PENDING, **cleared).returning(EXECUTION.c.id)
     with engine.begin() as connection:
         failed = connection.execute(give_up).scalars().all()
+        if failed and on_finished is not None:
+            on_finished(connection, list(failed))
         pending = connection.execute(requeue).scalars().all()
     return {**dict.fromkeys(pending, ExecutionStatus.PENDING), **dict.fromkeys(failed, ExecutionStatus.FAILED)}
 
@@ -187,6 +214,7 @@ _FINISH = (
     )
     .values(
         **{name: sa.bindparam(name) for name in _OUTCOME_FIELDS},
+        cost_usd=sa.bindparam('cost_usd'),
         lease_token=None,
         lease_expires_at=None,
         completed_at=sa.bindparam('now', type_=EXECUTION.c.completed_at.type),

@@ -29,12 +29,15 @@ from core.errors import DomainError
 from core.events import GAP, Event, Subscription
 from core.files import load_file
 from core.providers.base import FileInput, ProviderAdapter
+from core.rollouts import evaluation as rollouts
 from core.settings import PROVIDERS
+from core.webhooks.outbox import enqueue_executions
 from data.db import is_sqlite
 from data.tables import ExecutionStatus, new_id
 
 log = logging.getLogger(__name__)
 AHEAD_SECONDS = 0.05  # claim ahead what the slots take in this time at the recent rate
+ABANDONED_KEPT = 1024  # cancels remembered for claims still on their way from the database
 GATHER_SECONDS = 0.01  # while executions claimed ahead wait, a round waits this long to write and claim more at once
 
 
@@ -80,6 +83,9 @@ class Worker:
         self._runs: dict[str, Run] = {}
         self._finished: list[tuple[Claim, Outcome, asyncio.Future[bool]]] = []  # outcomes for the next round
         self._adapters: dict[str, ProviderAdapter | DomainError] = {}  # looked up by the rounds, on the database thread
+        self._rollouts = rollouts.Pacing()  # used on the database thread only
+        # cancelled while a round that claimed them was still on its way back from the database thread: never started
+        self._abandoned: dict[str, None] = {}
         self._wake = asyncio.Event()
         self._closing = False  # the dispatcher ends once the last outcomes are written
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix='hypersigil-db')
@@ -155,6 +161,7 @@ class Worker:
                 if not self._slots.closed and time.monotonic() - last_poll >= self.poll_seconds:
                     last_poll = time.monotonic()
                     await self._recover()
+                    await self._on_db_thread(self._evaluate_running_rollouts)
                     self._slots.mark()
                 await self._round()
             except Exception as error:  # a database hiccup must not end the worker: the next round tries again
@@ -180,19 +187,27 @@ class Worker:
         for claim, _, future in finished:
             if not future.done():
                 future.set_result(claim.id in landed)
+        claims = [claim for claim in claims if not self._forget_abandoned(claim.id)]
         for claim in self._slots.claimed(wanted, claims):
             self._start(claim)
 
     def _exchange(self, finished: list[tuple[Claim, Outcome]], wanted: dict[str, int]) -> tuple[set[str], list[Claim]]:
         """A round's database work, on the database thread: the transaction, then the adapters of the providers claimed
         (looking one up reads its credentials from the database every few seconds)."""
-        landed, claims = queue.exchange(self.core.db, finished, wanted, lease_seconds=self.core.settings.lease_seconds)
+        lease_seconds, on_finished = self.core.settings.lease_seconds, enqueue_executions  # webhooks, in the same transaction
+        landed, claims = queue.exchange(self.core.db, finished, wanted, lease_seconds=lease_seconds, on_finished=on_finished)
+        # the rollouts these outcomes inform take their next step now (advance, promote, pause, roll back)
+        self._rollouts.evaluate(self.core, {claim.rollout_id for claim, _ in finished if claim.rollout_id and claim.id in landed})
         for provider in {claim.provider for claim in claims}:
             try:
                 self._adapters[provider] = find_adapter(self.core, provider)
             except Exception:  # the claims are taken: keep the adapter we have (if none, their runs fail and are retried)
                 log.exception('worker %s could not look up the %s adapter', self.name, provider)
         return landed, claims
+
+    def _evaluate_running_rollouts(self) -> None:
+        """A stage whose minutes run out while no run finishes still ends: each running rollout, at the slow poll."""
+        rollouts.evaluate(self.core, rollouts.running_rollouts(self.core))
 
     async def _record(self, claim: Claim, outcome: Outcome) -> bool:
         """Hand the outcome to the next round; True once written, False when the lease was no longer ours."""
@@ -208,7 +223,9 @@ class Worker:
         self._finished = []
 
     async def _recover(self) -> None:
-        recovered = await self._on_db_thread(queue.requeue_expired, self.core.db, max_attempts=self.core.settings.max_attempts)
+        max_attempts = self.core.settings.max_attempts
+        requeue = functools.partial(queue.requeue_expired, on_finished=enqueue_executions)
+        recovered = await self._on_db_thread(requeue, self.core.db, max_attempts=max_attempts)
         for execution_id, status in recovered.items():
             log.warning('execution %s lost its lease; now %s', execution_id, status)
             self._publish(execution_id, status)
@@ -318,9 +335,21 @@ class Worker:
         if self._slots.drop(execution_id):
             return  # not started: dropping it is all there is to do
         run = self._runs.get(execution_id)
-        if run is not None and not run.finishing and run.task is not None:
+        if run is None:
+            self._remember_abandoned(execution_id)
+        elif not run.finishing and run.task is not None:
             log.info('worker %s stops execution %s: cancelled or taken over', self.name, execution_id)
             run.task.cancel()
+
+    def _forget_abandoned(self, execution_id: str) -> bool:
+        """True (once) when the execution was cancelled before its claim reached the slots: it must not start."""
+        return self._abandoned.pop(execution_id, False) is None
+
+    def _remember_abandoned(self, execution_id: str) -> None:
+        """A cancel for an execution we do not hold (yet): a round may have claimed it and not placed it in the slots."""
+        self._abandoned[execution_id] = None
+        if len(self._abandoned) > ABANDONED_KEPT:
+            del self._abandoned[next(iter(self._abandoned))]  # most are other workers' executions: keep the latest
 
     async def _on_db_thread(self, function, /, *args, **kwargs):
         """Run database work on the worker's one database thread (in order, one statement at a time), off its loop."""

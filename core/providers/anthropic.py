@@ -11,8 +11,9 @@ from core.providers.failures import missing_key_error, sdk_errors
 
 LABEL = 'Anthropic'
 SAMPLING_API_VERSION = '2023-06-01'  # the SDK's default version (2026-10-21) answers 400 to sampling options
-_OPTION_NAMES = {'temperature': 'temperature', 'topP': 'top_p', 'topK': 'top_k'}
-MAX_TOKENS = 4096  # within every Claude model's output limit
+_OPTION_NAMES = {'temperature': 'temperature', 'topP': 'top_p', 'topK': 'top_k', 'maxTokens': 'max_tokens'}
+_SAMPLING = ('temperature', 'topP', 'topK')  # maxTokens is not one: every API version takes max_tokens
+MAX_TOKENS = 4096  # when a deployment sets no maxTokens (the API requires one): within every Claude model's output limit
 LIST_TIMEOUT = 15.0
 
 
@@ -66,13 +67,13 @@ def chat_params(request: ChatRequest) -> dict:
     system = '\n\n'.join(m['content'] for m in request.messages if m['role'] == 'system')
     params: dict = {
         'model': request.model,
-        'max_tokens': MAX_TOKENS,
+        'max_tokens': request.options.get('maxTokens') or MAX_TOKENS,
         'messages': _messages([m for m in request.messages if m['role'] != 'system'], request.file),
         'stream': True,
     }
     if system:
         params['system'] = system
-    sampling = {_OPTION_NAMES[k]: v for k, v in request.options.items() if k in _OPTION_NAMES and v is not None}
+    sampling = {_OPTION_NAMES[k]: v for k, v in request.options.items() if k in _SAMPLING and v is not None}
     if sampling:
         params['extra_headers'] = {'anthropic-version': SAMPLING_API_VERSION}
         params['extra_body'] = sampling

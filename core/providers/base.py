@@ -16,7 +16,7 @@ class FileInput:
 class ChatRequest:
     model: str
     messages: list[dict]  # [{'role': 'system' | 'user' | 'assistant', 'content': str}]
-    options: dict = field(default_factory=dict)  # camelCase: temperature, topP, topK
+    options: dict = field(default_factory=dict)  # camelCase: temperature, topP, topK, maxTokens
     response_schema: dict | None = None
     file: FileInput | None = None
     timeout: float = 120.0
@@ -47,7 +47,7 @@ OnDelta = Callable[[str], Awaitable[None] | None]
 
 class ProviderAdapter(Protocol):
     name: str
-    supported_options: frozenset[str]  # of 'temperature', 'topP', 'topK'
+    supported_options: frozenset[str]  # of core.options.KNOWN_OPTIONS
     file_types: frozenset[str]  # content types it accepts as a file input
 
     async def list_models(self) -> list[str]: ...

@@ -25,7 +25,7 @@ from core.providers.failures import (
 
 LABEL = 'Ollama'
 DEFAULT_HOST = 'http://127.0.0.1:11434'
-_OPTION_NAMES = {'temperature': 'temperature', 'topP': 'top_p', 'topK': 'top_k'}
+_OPTION_NAMES = {'temperature': 'temperature', 'topP': 'top_p', 'topK': 'top_k', 'maxTokens': 'num_predict'}
 LIST_TIMEOUT = 15.0
 # the ollama client drops response headers from its errors and puts a body that is not JSON into them as is: a response
 # hook keeps the headers (Retry-After) and Ollama's own message ({"error": "..."}, else None) for this task

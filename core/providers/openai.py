@@ -10,7 +10,8 @@ from core.providers.deltas import emit
 from core.providers.failures import missing_key_error, sdk_errors
 
 LABEL = 'OpenAI'
-_OPTION_NAMES = {'temperature': 'temperature', 'topP': 'top_p'}
+# max_completion_tokens: chat completions deprecated max_tokens for it (reasoning models refuse max_tokens)
+_OPTION_NAMES = {'temperature': 'temperature', 'topP': 'top_p', 'maxTokens': 'max_completion_tokens'}
 LIST_TIMEOUT = 15.0
 
 

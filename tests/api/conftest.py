@@ -15,6 +15,8 @@ from core.app import Core
 from core.engine.worker import Worker
 from core.permissions import Actor
 from data.tables import ApiKey, utcnow
+from tests.core.webhooks.conftest import dns  # noqa: F401  (fixture: host names whose answers a test decides)
+from tests.fakes.webhook_receiver import new_webhook_receiver, webhook_receiver  # noqa: F401  (fixtures)
 
 BASE_URL = 'http://testserver/api/v1'
 

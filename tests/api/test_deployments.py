@@ -5,9 +5,9 @@ from tests.api.conftest import assert_error, create_deployment, create_prompt
 
 async def test_create_returns_201_with_the_deployment_at_revision_1(client, admin):
     prompt = await create_prompt(client, admin)
-    created = await create_deployment(client, admin, prompt['id'], options={'temperature': 0.2, 'topP': 0.9})
+    created = await create_deployment(client, admin, prompt['id'], options={'temperature': 0.2, 'topP': 0.9, 'maxTokens': 500})
     assert created['name'] == 'support-bot' and created['revision'] == 1
-    assert created['options'] == {'temperature': 0.2, 'topP': 0.9}
+    assert created['options'] == {'temperature': 0.2, 'topP': 0.9, 'maxTokens': 500}
     assert set(created) == {
         'id',
         'name',

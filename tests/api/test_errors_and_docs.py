@@ -1,5 +1,7 @@
 """Every failure has the documented shape; health needs no key; the OpenAPI document declares both key schemes."""
 
+import re
+
 import pytest
 
 from data.db import make_engine
@@ -91,7 +93,7 @@ async def test_the_records_in_openapi_come_from_core_views_and_list_the_words_of
     execution = schemas['ExecutionPublic']
     assert execution['description'] == 'One run: the snapshot of what ran, its status and its outcome.'
     words = {name: schemas[execution['properties'][name]['$ref'].rsplit('/', 1)[-1]]['enum'] for name in ('status', 'origin')}
-    assert words == {'status': ['pending', 'running', 'completed', 'failed', 'cancelled'], 'origin': ['ui', 'api']}
+    assert words == {'status': ['pending', 'running', 'completed', 'failed', 'cancelled'], 'origin': ['ui', 'api', 'openai']}
     for record in ('ExecutionPublic', 'DeploymentPublic', 'ProviderPublic'):
         provider = schemas[record]['properties'].get('provider') or schemas[record]['properties']['name']
         assert schemas[provider['$ref'].rsplit('/', 1)[-1]]['enum'] == ['openai', 'anthropic', 'ollama']
@@ -101,3 +103,13 @@ async def test_the_records_in_openapi_come_from_core_views_and_list_the_words_of
 async def test_the_docs_page_points_at_the_mounted_spec(client):
     page = await client.get('/docs')
     assert page.status_code == 200 and '/api/v1/openapi.json' in page.text
+
+
+async def test_the_docs_page_loads_swagger_ui_from_this_process_not_a_cdn(client):
+    page = await client.get('/docs')
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(url.startswith('/api/v1/docs/assets/') for url in assets), assets
+    for url in assets:
+        response = await client.get(url.removeprefix('/api/v1'))
+        assert response.status_code == 200 and len(response.content) > 100, url
+    assert 'cdn' not in page.text.lower()

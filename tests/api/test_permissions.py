@@ -1,6 +1,7 @@
 """The permission matrix: for every endpoint, its scope passes, every other scope gets 403 naming it, no key 401,
 revoked and expired keys 401 saying so. Run on SQLite only: it checks the API layer, not the database."""
 
+import asyncio
 from dataclasses import dataclass
 
 import pytest
@@ -9,6 +10,8 @@ from api.app import api
 from core import api_keys, deployments, executions, files, prompts
 from core.engine.cancel import cancel_execution
 from core.permissions import SCOPES, Actor
+from core.rollouts import service as rollouts
+from core.webhooks import deliveries, endpoints
 from tests.api.conftest import assert_error
 
 
@@ -39,6 +42,15 @@ ENDPOINTS = [
     Endpoint('PATCH', '/deployments/support-bot', 'deployments:write', 200, json={'model': 'gpt-4o'}),
     Endpoint('DELETE', '/deployments/support-bot', 'deployments:write', 204),
     Endpoint('GET', '/deployments/support-bot/revisions', 'deployments:read', 200),
+    Endpoint('POST', '/deployments/support-bot/rollback', 'deployments:write', 200, json={'revision': 1}),
+    Endpoint('GET', '/deployments/support-bot/metrics', 'deployments:read', 200),
+    Endpoint('POST', '/deployments/support-bot/rollouts', 'deployments:write', 201, json={'changes': {'model': 'gpt-4o'}}),
+    Endpoint('GET', '/deployments/rolling-bot/rollouts', 'deployments:read', 200),
+    Endpoint('GET', '/deployments/rolling-bot/rollouts/current', 'deployments:read', 200),
+    Endpoint('POST', '/deployments/rolling-bot/rollouts/current/promote', 'deployments:write', 200),
+    Endpoint('POST', '/deployments/rolling-bot/rollouts/current/pause', 'deployments:write', 200),
+    Endpoint('POST', '/deployments/paused-bot/rollouts/current/resume', 'deployments:write', 200),
+    Endpoint('POST', '/deployments/rolling-bot/rollouts/current/abort', 'deployments:write', 200),
     Endpoint('GET', '/executions', 'executions:read', 200),
     Endpoint('GET', '/executions/{finished}', 'executions:read', 200),
     Endpoint('GET', '/executions/{finished}/events', 'executions:read', 200),
@@ -61,6 +73,15 @@ ENDPOINTS = [
     Endpoint('POST', '/keys', 'admin', 201, json={'name': 'new', 'scopes': ['deployments:run'], 'requestsPerMinute': 60}),
     Endpoint('PATCH', '/keys/{key}', 'admin', 200, json={'concurrentRuns': 4}),
     Endpoint('DELETE', '/keys/{key}', 'admin', 204),
+    Endpoint('GET', '/webhooks', 'webhooks:read', 200),
+    Endpoint('POST', '/webhooks', 'webhooks:write', 201, json={'url': 'https://8.8.8.8/hook', 'events': ['execution.failed']}),
+    Endpoint('GET', '/webhooks/{webhook}', 'webhooks:read', 200),
+    Endpoint('PATCH', '/webhooks/{webhook}', 'webhooks:write', 200, json={'description': 'ops'}),
+    Endpoint('DELETE', '/webhooks/{webhook}', 'webhooks:write', 204),
+    Endpoint('POST', '/webhooks/{webhook}/rotate-secret', 'webhooks:write', 200),
+    Endpoint('GET', '/webhooks/{webhook}/deliveries', 'webhooks:read', 200),
+    Endpoint('POST', '/webhooks/{webhook}/test', 'webhooks:write', 202),
+    Endpoint('POST', '/webhooks/{webhook}/deliveries/{delivery}/resend', 'webhooks:write', 202),
 ]  # fmt: skip
 CASES = ('its scope', 'admin', 'every other scope', 'no key', 'revoked', 'expired')
 
@@ -74,12 +95,22 @@ async def world(core) -> dict[str, str]:
     await deployments.create_deployment(
         core, system, name='support-bot', prompt_id=greeter.id, provider='openai', model='gpt-4o-mini'
     )
+    for name in ('rolling-bot', 'paused-bot'):
+        await deployments.create_deployment(core, system, name=name, prompt_id=greeter.id, provider='openai', model='gpt-4o-mini')
+        await rollouts.start_rollout(core, system, name, changes={'model': 'gpt-4o'})
+    await asyncio.to_thread(rollouts.act_on_current, core, system, 'paused-bot', 'pause')
     pending = await executions.run_deployment(core, system, 'support-bot', user_input='a')
     finished = await executions.run_deployment(core, system, 'support-bot', user_input='b')
     cancel_execution(core, system, finished.id)
     file = files.upload_file(core, system, filename='a.txt', content_type='text/plain', data=b'hello')
     key = api_keys.create_api_key(core, system, name='spare', scopes=['prompts:read']).key
-    return {'prompt': greeter.id, 'pending': pending.id, 'finished': finished.id, 'file': file.id, 'key': key.id}
+    # a public address written as such: saving it asks no DNS server, and no delivery loop runs here to send to it
+    webhook = endpoints.create_endpoint(core, system, url='https://8.8.8.8/hook', events=['execution.completed']).endpoint
+    delivery = deliveries.send_test(core, system, webhook.id)
+    return {
+        'prompt': greeter.id, 'pending': pending.id, 'finished': finished.id, 'file': file.id, 'key': key.id,
+        'webhook': webhook.id, 'delivery': delivery.id,
+    }  # fmt: skip
 
 
 def test_the_matrix_covers_every_route_but_health():
@@ -122,5 +153,6 @@ def _template(path: str) -> str:
     """'/deployments/support-bot/run' and '/deployments/{name}/run' -> '/deployments/{}/run'."""
     parts = path.split('/')
     fixed = {'deployments', 'executions', 'prompts', 'providers', 'files', 'run', 'revisions', 'events', 'cancel', 'versions',
-             'preview', 'models', 'content', 'health', 'keys', ''}  # fmt: skip
+             'preview', 'models', 'content', 'health', 'keys', 'rollouts', 'current', 'metrics', 'rollback', 'webhooks',
+             'deliveries', 'test', 'resend', 'rotate-secret', ''}  # fmt: skip
     return '/'.join(part if part in fixed else '{}' for part in parts)

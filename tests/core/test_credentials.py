@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sqlalchemy as sa
 
-from core.credentials import credential_info, delete_credential, save_credential
+from core.credentials import credential_info, delete_credential, save_credential, try_credential
 from core.errors import Forbidden, Invalid
 from core.permissions import Actor
 from core.providers.base import ProviderError
@@ -188,3 +188,27 @@ def test_an_ollama_url_needs_no_key(core):
     info = save_credential(core, ADMIN, provider='ollama', base_url='http://127.0.0.1:11434')
 
     assert (info.base_url, info.has_api_key, info.source) == ('http://127.0.0.1:11434', False, 'database')
+
+
+# Test connection tries what is typed, saves nothing, and never sends a key in use to a URL just typed
+async def test_testing_a_typed_url_and_key_sends_that_key_there_and_saves_nothing(core, capture, fake_llm):
+    assert await try_credential(core, ADMIN, provider='openai', api_key=KEY, base_url=capture.url) == ['captured-model']
+
+    assert capture.authorizations == [f'Bearer {KEY}']
+    assert raw_rows(core) == []
+
+
+async def test_testing_a_typed_url_without_a_key_never_sends_the_key_in_use(core, capture, fake_llm):
+    with pytest.raises(Invalid) as caught:
+        await try_credential(core, ADMIN, provider='openai', api_key=None, base_url=capture.url)
+
+    assert caught.value.field == 'apiKey'
+    assert capture.authorizations == []
+
+
+async def test_only_an_admin_may_test_typed_credentials(core, capture):
+    editor = Actor.user('u1', 'editor@example.test', 'editor')
+
+    with pytest.raises(Forbidden):
+        await try_credential(core, editor, provider='openai', api_key=KEY, base_url=capture.url)
+    assert capture.authorizations == []

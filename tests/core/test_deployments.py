@@ -127,7 +127,9 @@ async def test_concurrent_creates_of_one_name_have_exactly_one_winner(core, prom
         ({'options': {'temperature': 1.5}}, 'options.temperature', 'from 0 to 1'),
         ({'provider': 'ollama', 'model': 'qwen3', 'options': {'topK': 0}}, 'options.topK', 'at least 1'),
         ({'options': {'topK': 40}}, 'options.topK', 'openai does not support topK'),
-        ({'options': {'maxTokens': 10}}, 'options.maxTokens', 'unknown option'),
+        ({'options': {'maxTokens': 0}}, 'options.maxTokens', 'from 1 to'),
+        ({'options': {'maxTokens': 2.5}}, 'options.maxTokens', 'integer'),
+        ({'options': {'seed': 1}}, 'options.seed', 'unknown option'),
     ],
 )
 async def test_a_bad_config_is_refused_naming_the_field_and_writes_nothing(core, prompt, fields, field, message):

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from core.deployments import create_deployment, delete_deployment, update_deployment
 from core.errors import Forbidden, Invalid, NotFound
-from core.executions import get_execution, list_executions, run_deployment
+from core.execution_listing import list_executions
+from core.executions import get_execution, run_deployment
 from core.permissions import Actor
 from core.prompts import create_prompt, update_prompt
 from data.tables import Execution, FileBlob, StoredFile
@@ -14,7 +15,8 @@ from data.tables import Execution, FileBlob, StoredFile
 SYSTEM = Actor.system()
 EDITOR = Actor.user('u-1', 'editor@example.com', 'editor')
 VIEWER = Actor.user('u-2', 'viewer@example.com', 'viewer')
-RUNNER = Actor.api_key('k-1', 'ci', ['deployments:run'])
+RUNNER = Actor.api_key('k-1', 'ci', ['deployments:run', 'files:read'])
+RUN_ONLY = Actor.api_key('k-2', 'bot', ['deployments:run'])
 NAME_SCHEMA = {'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 2}}, 'required': ['name']}
 REPLY_SCHEMA = {'type': 'object', 'properties': {'greeting': {'type': 'string'}}}
 
@@ -130,7 +132,33 @@ async def test_a_missing_template_variable_is_named_and_writes_nothing(core):
     await create_deployment(core, SYSTEM, name='translate', prompt_id=prompt.id, provider='anthropic', model='claude-sonnet-4-5')
     with pytest.raises(Invalid) as caught:
         await run_deployment(core, RUNNER, 'translate', user_input='{"text": "Hallo"}')
-    assert (caught.value.field, caught.value.detail) == ('userInput', "missing variable 'language'")
+    assert (caught.value.field, caught.value.detail) == ('variables.language', "missing variable 'language'")
+    assert executions(core) == 0
+
+
+async def test_variables_fill_the_template_and_are_stored_with_the_input(core):
+    prompt = create_prompt(core, SYSTEM, name='p', template='Answer {{name}} in {{language}}: {{input}}')
+    await create_deployment(core, SYSTEM, name='answer', prompt_id=prompt.id, provider='openai', model='gpt-4o-mini')
+    variables = {'name': 'Ada', 'language': 'French'}
+    execution = await run_deployment(core, RUNNER, 'answer', user_input='Where is my order?', variables=variables)
+    assert execution.messages == [{'role': 'user', 'content': 'Answer Ada in French: Where is my order?'}]
+    stored = get_execution(core, SYSTEM, execution.id)
+    assert (stored.user_input, stored.variables) == ('Where is my order?', variables)
+
+
+async def test_a_variable_missing_from_variables_is_named_and_writes_nothing(core):
+    prompt = create_prompt(core, SYSTEM, name='p', template='Translate {{text}} into {{language}}.')
+    await create_deployment(core, SYSTEM, name='translate', prompt_id=prompt.id, provider='openai', model='gpt-4o-mini')
+    with pytest.raises(Invalid) as caught:
+        await run_deployment(core, RUNNER, 'translate', variables={'text': 'Hallo'})
+    assert caught.value.field == 'variables.language'
+    assert executions(core) == 0
+
+
+async def test_a_file_needs_the_files_read_scope_and_writes_nothing(core, reader):
+    file_id = store_file(core)
+    with pytest.raises(Forbidden, match='files:read'):
+        await run_deployment(core, RUN_ONLY, 'reader', user_input='What is in it?', file_id=file_id)
     assert executions(core) == 0
 
 

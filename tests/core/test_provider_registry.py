@@ -22,9 +22,9 @@ def model_listings(fake_llm, provider: str) -> int:
 
 def test_the_registry_knows_three_providers_and_their_options(core):
     assert core.registry.names == ('openai', 'anthropic', 'ollama')
-    assert core.registry.supported_options('openai') == {'temperature', 'topP'}
-    assert core.registry.supported_options('anthropic') == {'temperature', 'topP', 'topK'}
-    assert core.registry.supported_options('ollama') == {'temperature', 'topP', 'topK'}
+    assert core.registry.supported_options('openai') == {'temperature', 'topP', 'maxTokens'}
+    assert core.registry.supported_options('anthropic') == {'temperature', 'topP', 'topK', 'maxTokens'}
+    assert core.registry.supported_options('ollama') == {'temperature', 'topP', 'topK', 'maxTokens'}
     assert 'image/png' in core.registry.file_types('openai')
     assert 'application/pdf' in core.registry.file_types('anthropic')
     assert 'application/pdf' not in core.registry.file_types('ollama')

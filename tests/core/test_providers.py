@@ -105,6 +105,27 @@ async def test_anthropic_with_options_uses_api_version_2023_06_01(fake_llm):
     assert result.text == fake_llm.reply_text
 
 
+MAX_TOKENS_PARAMETER = {'openai': 'max_completion_tokens', 'anthropic': 'max_tokens', 'ollama': 'num_predict'}
+
+
+async def test_max_tokens_reaches_each_sdk_under_its_own_parameter(provider, adapter, fake_llm):
+    await adapter.chat(chat(provider, options={'maxTokens': 77}))
+
+    body = fake_llm.last_chat(provider).body
+    sent = body['options'] if provider == 'ollama' else body
+    assert sent[MAX_TOKENS_PARAMETER[provider]] == 77
+
+
+async def test_anthropic_with_only_max_tokens_keeps_the_sdk_default_api_version(fake_llm):
+    adapter = make_adapter('anthropic', fake_llm.env)
+
+    await adapter.chat(chat('anthropic', options={'maxTokens': 300}))
+
+    sent = fake_llm.last_chat('anthropic')
+    assert sent.headers['anthropic-version'] != SAMPLING_API_VERSION
+    assert sent.body['max_tokens'] == 300
+
+
 async def test_the_fake_refuses_sampling_on_anthropics_default_api_version(fake_llm):
     import anthropic
 

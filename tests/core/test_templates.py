@@ -50,15 +50,72 @@ def test_input_values_are_not_rendered_as_templates():
 def test_a_missing_variable_is_named():
     with pytest.raises(Invalid) as caught:
         build_messages('Hi {{name}}, you are {{age}}', json.dumps({'name': 'Ada'}))
-    assert caught.value.field == 'userInput'
+    assert caught.value.field == 'variables.age'
     assert "missing variable 'age'" in caught.value.detail
 
 
 def test_plain_text_input_to_a_template_with_variables_names_them_all():
     with pytest.raises(Invalid) as caught:
         build_messages('Hi {{name}}, you are {{age}}', 'just text')
+    assert caught.value.field == 'variables.name'
     assert "missing variables 'name', 'age'" in caught.value.detail
-    assert 'JSON object' in caught.value.detail
+    assert 'variables, a JSON object' in caught.value.detail
+
+
+def test_variables_fill_the_template_and_the_input_text_fills_input():
+    variables = {'name': 'Ada', 'city': 'Oslo'}
+    messages = build_messages('Answer {{name}} from {{city}}: {{input}}', 'Where is my order?', variables=variables)
+    assert messages == [{'role': 'user', 'content': 'Answer Ada from Oslo: Where is my order?'}]
+
+
+def test_variables_alone_fill_a_template_without_input():
+    assert build_messages('Greet {{name}}.', None, variables={'name': 'Ada'}) == [{'role': 'user', 'content': 'Greet Ada.'}]
+
+
+def test_given_variables_win_over_a_json_input_text():
+    messages = build_messages('{{name}}: {{input}}', '{"name": "Bob"}', variables={'name': 'Ada'})
+    assert messages[0]['content'] == 'Ada: {"name": "Bob"}'
+
+
+def test_a_variable_missing_from_variables_is_named_with_its_path():
+    with pytest.raises(Invalid) as caught:
+        build_messages('{{name}} in {{city}}', None, variables={'name': 'Ada'})
+    assert (caught.value.field, caught.value.detail) == ('variables.city', "missing variable 'city'")
+
+
+def test_input_missing_when_the_template_uses_it_names_user_input():
+    with pytest.raises(Invalid) as caught:
+        build_messages('{{name}}: {{input}}', None, variables={'name': 'Ada'})
+    assert caught.value.field == 'userInput'
+
+
+@pytest.mark.parametrize('variables', [['a'], 'name', 3, True])
+def test_variables_that_are_not_an_object_are_refused(variables):
+    with pytest.raises(Invalid) as caught:
+        build_messages('{{name}}', None, variables=variables)
+    assert caught.value.field == 'variables'
+
+
+def test_a_run_needs_input_or_variables():
+    with pytest.raises(Invalid) as caught:
+        build_messages('{{name}}', None)
+    assert caught.value.field == 'userInput'
+
+
+def test_a_template_without_variables_needs_the_input_text():
+    with pytest.raises(Invalid) as caught:
+        build_messages('Be brief.', None, variables={'name': 'Ada'})
+    assert caught.value.field == 'userInput'
+
+
+def test_given_variables_are_checked_against_the_input_schema():
+    with pytest.raises(Invalid) as caught:
+        build_messages('{{age}}', None, variables={'age': 'forty'}, input_schema=AGE_SCHEMA)
+    assert caught.value.field == 'variables.age'
+    with pytest.raises(Invalid) as caught:
+        build_messages('{{age}}', None, variables={'name': 'Ada'}, input_schema=AGE_SCHEMA)
+    assert caught.value.field == 'variables'
+    assert build_messages('Age {{age}}', None, variables={'age': 40}, input_schema=AGE_SCHEMA)[0]['content'] == 'Age 40'
 
 
 def test_a_missing_section_key_is_a_missing_variable():

@@ -8,7 +8,8 @@ from sqlmodel import SQLModel
 from core import api_keys, credentials, users
 from core.deployments import create_deployment
 from core.errors import Invalid, NotFound, Unauthorized
-from core.executions import list_executions, run_deployment
+from core.execution_listing import list_executions
+from core.executions import run_deployment
 from core.prompts import create_prompt, get_prompt, list_prompts
 from core.text import reject_nul
 from tests.actors import SYSTEM

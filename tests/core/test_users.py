@@ -141,3 +141,19 @@ def test_disabling_a_user_revokes_the_api_keys_they_created_for_good(core) -> No
     users.set_disabled(core, admin.actor, bob.id, disabled=False)
     with pytest.raises(Unauthorized, match='revoked'):
         api_keys.authenticate(core, bobs.token)
+
+
+def test_a_theme_is_kept_per_account_and_only_light_dark_or_none(core) -> None:
+    ada = first_admin(core)
+    bob = users.create_user(core, Actor.system(), email='bob@example.com', password='correct horse battery', role='viewer')
+
+    assert users.set_theme(core, bob.actor, theme='dark').theme == 'dark'
+
+    themes = {u.email: u.theme for u in users.list_users(core, Actor.system())}
+    assert themes == {ada.email: None, bob.email: 'dark'}
+    with pytest.raises(Invalid) as caught:
+        users.set_theme(core, bob.actor, theme='purple')
+    assert caught.value.field == 'theme'
+    with pytest.raises(Forbidden):
+        users.set_theme(core, Actor.system(), theme='dark')
+    assert users.set_theme(core, bob.actor, theme=None).theme is None

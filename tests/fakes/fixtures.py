@@ -62,6 +62,14 @@ class FakeLLM:
         """The next `times` chat calls stream part of the reply, then the connection breaks."""
         self.script.drop(times=times, provider=provider)
 
+    def fail_model(self, model: str, status: int = 500, *, message: str | None = None) -> None:
+        """Every chat with `model` answers `status` until the test ends (400: not retried, so each run fails at once)."""
+        self.script.fail_model(model, status, message=message)
+
+    def slow_model(self, model: str, seconds: float) -> None:
+        """Every chat with `model` takes `seconds` longer until the test ends."""
+        self.script.slow_model(model, seconds)
+
     def release(self) -> None:
         self.script.release()
 

@@ -84,6 +84,12 @@ class FakeLLMApp:
             raise Rejection(400, f'malformed request: {error}') from None
         if call.model not in self.script.models.get(wire.provider, []):
             raise wire.unknown_model(call.model)
+        per_model = self.script.model_step(call.model)
+        if per_model is not None and per_model.status is not None:
+            await self._play(wire, record, per_model, receive, send)
+            return
+        if per_model is not None:  # a slow model: it answers, later
+            await asyncio.sleep(per_model.hang)
         step = self.script.next_step(wire.provider, 'chat')
         if step is not None and not (step.drop or step.midstream) and await self._play(wire, record, step, receive, send):
             return

@@ -101,6 +101,7 @@ class FakeScript:
             self._replies: dict[str | None, str] = {}
             self._usage: dict[str | None, tuple[int | None, int | None]] = {}
             self._steps: dict[tuple[str | None, str], deque[Step]] = {}
+            self._per_model: dict[str, Step] = {}  # every chat with the model fails (status) or waits first (hang)
             self.requests: list[RecordedRequest] = []
             self.release_generation += 1
 
@@ -146,6 +147,20 @@ class FakeScript:
     def drop(self, *, times: int = 1, provider: str | None = None) -> None:
         """The next `times` chat calls start streaming, then lose the connection mid-reply."""
         self._queue(Step(drop=True), times, provider, 'chat')
+
+    def fail_model(self, model: str, status: int = 500, *, message: str | None = None) -> None:
+        """Every chat with `model` answers `status`, until reset (a candidate model that always fails)."""
+        with self._lock:
+            self._per_model[model] = Step(status=status, message=message)
+
+    def slow_model(self, model: str, seconds: float) -> None:
+        """Every chat with `model` waits `seconds` before answering, until reset (a slower candidate)."""
+        with self._lock:
+            self._per_model[model] = Step(hang=seconds)
+
+    def model_step(self, model: str) -> Step | None:
+        with self._lock:
+            return self._per_model.get(model)
 
     def release(self) -> None:
         """End every hang in progress (they then answer normally)."""

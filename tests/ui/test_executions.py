@@ -1,5 +1,8 @@
 """The executions table and detail: live updates from the event bus, filters, cancel."""
 
+import asyncio
+
+import openai
 import pytest
 from nicegui import ui
 from nicegui.testing import User
@@ -41,6 +44,24 @@ async def test_a_new_execution_appears_and_changes_status_without_a_reload(user:
     assert table.rows[0]['id'] == execution_id and table.rows[0]['origin'] == 'api'
     await eventually(lambda: statuses(table) == ['completed'])
     assert table.rows[0]['tokens'] != '—'
+
+
+async def test_a_call_from_the_openai_sdk_appears_live_with_its_origin(user: User, seed, support_bot, fake_llm) -> None:
+    fake_llm.latency = 0.6
+    await signed_in(user, seed)
+    await user.open('/executions')
+    table = only(user, ui.table)
+    await user.should_see('No executions yet')
+    token = api_keys.create_api_key(seed, Actor.system(), name='sdk', scopes=['deployments:run']).token
+    base_url = str(user.http_client.base_url.join('/api/v1/openai'))
+    client = openai.AsyncOpenAI(base_url=base_url, api_key=token, http_client=user.http_client, max_retries=0)
+    messages = [{'role': 'user', 'content': 'Where is my invoice?'}]
+    call = asyncio.ensure_future(client.chat.completions.create(model='support-bot', messages=messages))
+    await eventually(lambda: statuses(table) == ['running'])
+    assert table.rows[0]['origin'] == 'openai'
+    answer = await call
+    await eventually(lambda: statuses(table) == ['completed'])
+    assert table.rows[0]['id'] == answer.id.removeprefix('chatcmpl-')
 
 
 async def test_filters_narrow_the_table(user: User, seed, support_bot) -> None:

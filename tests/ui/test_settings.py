@@ -13,7 +13,7 @@ async def test_a_saved_key_is_masked_and_test_connection_lists_models(user: User
     await user.open('/settings')
     user.find(marker='api-key-openai').type(fake_llm.keys['openai'])
     user.find(marker='save-openai').click()
-    await user.should_see('Saved openai credentials')
+    await user.should_see('Saved OpenAI credentials')
     info = credentials.credential_info(seed, Actor.system(), 'openai')
     assert info.source == 'database' and marked(user, 'api-key-openai').value == ''
     await user.should_see(f'API key {info.api_key_hint}')
@@ -28,6 +28,36 @@ async def test_test_connection_says_why_it_failed(user: User, seed, fake_llm) ->
     await user.open('/settings')
     user.find(marker='test-anthropic').click()
     await user.should_see('Could not connect', retries=SLOW)
+
+
+async def test_test_connection_tries_the_url_typed_not_the_saved_settings(user: User, seed, fake_llm) -> None:
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='api-key-openai').type(fake_llm.keys['openai'])
+    user.find(marker='base-url-openai').type('http://127.0.0.1:9')  # nothing listens there; the settings in use work
+    user.find(marker='test-openai').click()
+    await user.should_see('Could not connect', retries=SLOW)
+    assert credentials.credential_info(seed, Actor.system(), 'openai').source == 'environment'  # testing saves nothing
+
+
+async def test_test_connection_tries_the_key_typed(user: User, seed, fake_llm) -> None:
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='api-key-openai').type('sk-typed-not-saved-1234')
+    user.find(marker='test-openai').click()
+    await user.should_see('Connected.', retries=SLOW)
+    listed = [r for r in fake_llm.requests if r.path.endswith('/models')]
+    assert listed[-1].headers['authorization'] == 'Bearer sk-typed-not-saved-1234'
+    assert credentials.credential_info(seed, Actor.system(), 'openai').source == 'environment'  # testing saves nothing
+
+
+async def test_a_new_url_is_not_tested_with_the_key_in_use(user: User, seed, fake_llm) -> None:
+    await signed_in(user, seed)
+    await user.open('/settings')
+    user.find(marker='base-url-openai').type('http://127.0.0.1:9')
+    user.find(marker='test-openai').click()
+    await eventually(lambda: 'enter the API key together with a new base URL' in (marked(user, 'api-key-openai').error or ''))
+    assert not [r for r in fake_llm.requests if r.path.endswith('/models')]
 
 
 async def test_an_api_key_is_shown_once_listed_and_revoked(user: User, seed) -> None:

@@ -1,5 +1,8 @@
 """/deployments/{name}: configuration, edit and delete, Try it, API snippets, live executions, revisions with rollback."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from fastapi import Request
 from nicegui import ui
 
@@ -7,11 +10,15 @@ from core import deployments, prompts
 from core.app import Core
 from core.errors import DomainError, NotFound
 from core.permissions import Actor
+from core.templates import template_variables
 from ui import display, feedback
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
+from ui.local_time import local_time
 from ui.page_guard import dashboard_page
+from ui.refused_calls import RefusedCalls
+from ui.responsive import panes
 from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
@@ -23,21 +30,29 @@ def register(core: Core) -> None:
     @dashboard_page('/deployments/{name}', core, section='Deployments')
     async def deployment_page(me: SignedIn, name: str, request: Request) -> None:
         deployment = await me.act(deployments.get_deployment, name)
-        prompt_name, accepts_file = await me.act(_prompt_facts, deployment)
+        facts = await me.act(_prompt_facts, deployment)
         with frame(deployment.name, me, section='Deployments'):
-            base_url = str(request.base_url)
-            await DeploymentView(me, deployment, prompt_name=prompt_name, accepts_file=accepts_file, base_url=base_url).show()
+            base_url = str(request.base_url)  # the address the browser is using: the snippets call it
+            await DeploymentView(me, deployment, facts, base_url=base_url).show()
+
+
+@dataclass(frozen=True)
+class PromptFacts:
+    """What the page shows of the prompt version the deployment runs."""
+
+    name: str
+    accepts_file: bool
+    variables: list[str]  # its template's, in order of first use ('input' among them when it uses {{input}})
+    input_schema: dict | None = None
 
 
 class DeploymentView:
-    def __init__(
-        self, me: SignedIn, deployment: deployments.DeploymentView, *, prompt_name: str, accepts_file: bool, base_url: str
-    ) -> None:
-        self.me, self.deployment, self.prompt_name = me, deployment, prompt_name
+    def __init__(self, me: SignedIn, deployment: deployments.DeploymentView, facts: PromptFacts, *, base_url: str) -> None:
+        self.me, self.deployment, self.facts, self.base_url = me, deployment, facts, base_url
         self.dialog = DeploymentDialog(me, on_saved=self._saved)
         can_write = me.may('deployments:write')
-        with ui.row().classes('w-full items-start gap-4'):
-            with ui.card().classes('grow'):
+        with panes():
+            with ui.card().classes('w-full md:w-auto md:grow min-w-0'):
                 ui.label('Configuration').classes('font-semibold')
                 self.configuration = ui.column().classes('gap-1')
                 with ui.row():
@@ -47,17 +62,22 @@ class DeploymentView:
                         button.set_enabled(can_write)
                 if not can_write:
                     ui.label('Your role can view this deployment but not change it.').classes('text-xs text-slate-500')
-            with ui.card().classes('w-[32rem]'):
+            with ui.card().classes('w-full md:w-[32rem] min-w-0'):
                 ui.label('Call it from code').classes('font-semibold')
-                run_snippets(base_url, deployment.name)
+                self.snippets = ui.column().classes('w-full gap-1')
         with ui.card().classes('w-full'):
             ui.label('Try it').classes('font-semibold')
-            self.try_it = TryIt(me, deployment, accepts_file=accepts_file)
+            self.try_it = TryIt(
+                me, deployment, accepts_file=facts.accepts_file, variables=facts.variables, schema=facts.input_schema
+            )
         with ui.card().classes('w-full'):
             with ui.row().classes('w-full items-center justify-between'):
                 ui.label('Latest executions').classes('font-semibold')
                 ui.link('All executions of this deployment', f'/executions?deployment={deployment.name}').classes('text-sm')
             self.executions = ExecutionsTable(me, filters=ExecutionFilters(deployment=deployment.name), page_size=10)
+        with ui.card().classes('w-full'):
+            ui.label('Refused calls').classes('font-semibold')
+            self.refused = RefusedCalls(me, deployment.id)
         with ui.card().classes('w-full'):
             ui.label('Revisions').classes('font-semibold')
             self.revisions = ui.column().classes('w-full gap-1')
@@ -68,17 +88,22 @@ class DeploymentView:
         self.configuration.clear()
         with self.configuration:
             for label, value in (
-                ('Prompt', display.prompt_version(self.prompt_name, d.prompt_version)),
-                ('Provider', d.provider),
+                ('Prompt', display.prompt_version(self.facts.name, d.prompt_version)),
+                ('Provider', display.provider_name(d.provider)),
                 ('Model', d.model),
                 ('Options', display.options_text(d.options)),
                 ('Revision', str(d.revision)),
-                ('Updated', display.when(d.updated_at)),
+                ('Updated', d.updated_at),
             ):
                 with ui.row().classes('gap-2'):
                     ui.label(f'{label}:').classes('text-slate-500 w-24')
-                    ui.label(value)
+                    local_time(value) if isinstance(value, datetime) else ui.label(value)
         self.try_it.options.show(d.provider, self.try_it.options.values())
+        self.try_it.show_variables(self.facts.variables, self.facts.input_schema)
+        self.snippets.clear()
+        with self.snippets:
+            run_snippets(self.base_url, d.name, self.facts.variables)
+        await self.refused.load()
         await self._show_revisions()
 
     async def _show_revisions(self) -> None:
@@ -95,9 +120,11 @@ class DeploymentView:
                 current = revision.revision == self.deployment.revision
                 with ui.row().classes('w-full items-center gap-3 border-b py-1'):
                     ui.label(f'rev {revision.revision}').classes('font-mono w-16')
-                    ui.label(f'{revision.created_by or "—"} · {display.when(revision.created_at)}').classes('text-slate-500 w-80')
+                    who = f'{revision.created_by or "—"} · {display.when(revision.created_at)}'
+                    ui.label(who).classes('text-slate-500 sm:w-80')
                     ui.label(
-                        f'v{config.get("promptVersion") or "latest"} · {config.get("provider")} · {config.get("model")} · '
+                        f'{_version(config.get("promptVersion"))} · {display.provider_name(config.get("provider") or "")} · '
+                        f'{config.get("model")} · '
                         f'{display.options_text(config.get("options"))}'
                     ).classes('grow')
                     if current:
@@ -120,7 +147,7 @@ class DeploymentView:
     async def _saved(self, deployment: deployments.DeploymentView) -> None:
         self.deployment = deployment
         try:
-            self.prompt_name, _ = await self.me.act(_prompt_facts, deployment)
+            self.facts = await self.me.act(_prompt_facts, deployment)
         except DomainError as error:
             feedback.failure(error)
         await self.show()
@@ -137,13 +164,18 @@ class DeploymentView:
         ui.navigate.to('/deployments')
 
 
-def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentView) -> tuple[str, bool]:
-    """The deployment's prompt name, and whether the version it runs accepts a file."""
+def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentView) -> PromptFacts:
+    """The deployment's prompt name, whether the version it runs accepts a file, and its template's variables."""
     try:
         name = prompts.get_prompt(core, actor, deployment.prompt_id).name
     except NotFound:
-        return '(deleted prompt)', False
+        return PromptFacts('(deleted prompt)', False, [])
     try:
-        return name, prompts.get_prompt(core, actor, deployment.prompt_id, version=deployment.prompt_version).accepts_file
+        version = prompts.get_prompt(core, actor, deployment.prompt_id, version=deployment.prompt_version)
+        return PromptFacts(name, version.accepts_file, template_variables(version.template), version.input_schema)
     except DomainError:
-        return name, False
+        return PromptFacts(name, False, [])
+
+
+def _version(number: int | None) -> str:
+    return f'prompt v{number}' if number else 'latest prompt'

@@ -2,8 +2,8 @@
 
 from nicegui import ui
 
-from core import credentials, provider_status
-from core.errors import DomainError
+from core import credentials
+from core.errors import DomainError, Invalid
 from ui import display, feedback
 from ui.session import SignedIn
 
@@ -30,10 +30,11 @@ class ProviderCard:
             self.api_key = ui.input('New API key', password=True, password_toggle_button=True).classes('w-full')
             self.api_key.mark(f'api-key-{provider}')
             self.api_key.visible = provider != 'ollama'
-            self.base_url = ui.input(URL_LABELS[provider]).classes('w-full')
+            self.base_url = ui.input(URL_LABELS[provider]).classes('w-full').mark(f'base-url-{provider}')
             with ui.row().classes('items-center gap-2'):
                 ui.button('Save', on_click=self.save).mark(f'save-{provider}').set_enabled(can_edit)
-                ui.button('Test connection', on_click=self.test).props('outline').mark(f'test-{provider}')
+                test = ui.button('Test connection', on_click=self.test).props('outline').mark(f'test-{provider}')
+                test.tooltip('Tries the key and URL typed here (or those in use when blank) without saving them')
                 self.remove = ui.button('Remove saved key, use the environment', on_click=self.forget)
                 self.remove.props('flat color=negative').mark(f'remove-{provider}')
                 self.spinner = ui.spinner()
@@ -69,7 +70,7 @@ class ProviderCard:
             return
         self.api_key.value = ''  # never shown again: only its last four characters
         await self.show()
-        feedback.success(f'Saved {self.provider} credentials')
+        feedback.success(f'Saved {display.provider_name(self.provider)} credentials')
 
     async def forget(self) -> None:
         """Delete what the dashboard saved for this provider; its environment variables apply again."""
@@ -85,15 +86,25 @@ class ProviderCard:
         feedback.success(f'Removed the saved {name} credentials')
 
     async def test(self) -> None:
-        """List the provider's models with the current credentials, bypassing the cache."""
+        """List the provider's models with the key and URL as typed (blanks: what is in use now); nothing is saved."""
         self.spinner.visible, self.result.text = True, ''
+        self.api_key.error = self.base_url.error = None
         try:
-            models = await self.me.act(provider_status.list_models, self.provider, refresh=True)
+            models = await self.me.act(
+                credentials.try_credential,
+                provider=self.provider,
+                api_key=self.api_key.value or None,
+                base_url=self.base_url.value or None,
+            )
+        except Invalid as error:
+            feedback.show_error({'baseUrl': self.base_url, 'apiKey': self.api_key}, error)
+            return
         except DomainError as error:
             self.result.text = f'Could not connect: {feedback.message_of(error)}'
             self.result.classes(replace='text-sm whitespace-pre-wrap text-negative')
             return
         finally:
             self.spinner.visible = False
-        self.result.text = f'Connected. {len(models)} models: {", ".join(models[:20])}' + (' …' if len(models) > 20 else '')
+        shown = ', '.join(models[:20]) + (' …' if len(models) > 20 else '')
+        self.result.text = f'Connected. {len(models)} models: {shown}'
         self.result.classes(replace='text-sm whitespace-pre-wrap text-positive')

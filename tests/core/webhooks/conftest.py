@@ -35,3 +35,17 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, list[Answer]], list[i
 
     monkeypatch.setattr(socket, 'getaddrinfo', getaddrinfo)
     return plan
+
+
+@pytest.fixture
+async def webhooks_on(core):
+    """The core set for webhooks to loopback receivers with quick retries, and a delivery loop running."""
+    from dataclasses import replace
+
+    from core.webhooks.deliverer import Deliverer
+
+    core.settings = replace(core.settings, webhook_allow_private=True, webhook_retry_seconds=(0.2, 0.2))
+    deliverer = Deliverer(core, poll_seconds=0.1)
+    await deliverer.start()
+    yield deliverer
+    await deliverer.stop(grace_seconds=0.5)
