@@ -16,6 +16,7 @@ def claims(provider: str, count: int, *, start: int = 0) -> list[Claim]:
             file_id=None,
             attempts=1,
             lease_token='t',
+            rollout_id=None,
         )
         for i in range(start, start + count)
     ]
