@@ -6,8 +6,9 @@ starts the fake LLM (its own process), two webhook receivers on 127.0.0.1 (one a
 receivers subscribe, and `plain`, to which none does. In this one run it measures:
   latency: POST /deployments/{name}/run?wait=30, one client, alternating `hooked` and `plain` run by run (so the
            machine's drift falls on both alike): p50/p99 of each and the difference (webhooks on vs off);
-  batch:   `--executions` runs queued by `--clients` clients on `plain`, then as many on `hooked`: executions/s of each
-           (delivery must not slow execution), and for `hooked` the deliveries/s until both receivers had them all.
+  batch:   `--executions` runs queued by `--clients` clients on `plain`, then as many on `hooked`, then on `plain` again
+           (the drift between the two shows the noise): executions/s of each (delivery must not slow execution), and
+           for `hooked` the deliveries/s until both receivers had them all.
 """
 
 import argparse
@@ -88,13 +89,16 @@ async def measure(args: argparse.Namespace, api_url: str, token: str, fast: Webh
                 if number >= 20:
                     results[deployment].append((time.perf_counter() - started) * 1000)
         await until(lambda: len(fast.requests) >= 20 + args.sequential and len(slow.requests) >= 20 + args.sequential)
-        for deployment in ('plain', 'hooked'):
+        completed = 20 + args.sequential  # per deployment so far
+        # plain before and after hooked: the machine's drift over the three batches shows in the two plain ones
+        for batch, deployment in (('plain', 'plain'), ('hooked', 'hooked'), ('plain again', 'plain')):
             before = (len(fast.requests), len(slow.requests))
             started = time.perf_counter()
             await timed(lambda d=deployment: run(d, wait=False), args.executions, args.clients)
             queued = time.perf_counter() - started
-            await until_completed(client, deployment, 2 * (20 + args.sequential) // 2 + args.executions)
-            results[f'{deployment} batch'] = {'queued': queued, 'completed': time.perf_counter() - started}
+            total = completed + args.executions * (2 if batch == 'plain again' else 1)
+            await until_completed(client, deployment, total)
+            results[f'{batch} batch'] = {'queued': queued, 'completed': time.perf_counter() - started}
             if deployment == 'hooked':
                 for receiver, already in ((fast, before[0]), (slow, before[1])):
                     await until(lambda r=receiver, a=already: len(r.requests) - a >= args.executions, timeout=600)
@@ -127,8 +131,8 @@ def report(args: argparse.Namespace, settings: Settings, results: dict) -> None:
         on, off = percentile(results['hooked'], p), percentile(results['plain'], p)
         line += f'{label} webhooks off {off:6.1f} ms, on {on:6.1f} ms, added {on - off:5.2f} ms;  '
     print(line.rstrip('; '))
-    for deployment, label in (('plain', 'webhooks off'), ('hooked', 'webhooks on ')):
-        batch = results[f'{deployment} batch']
+    for name, label in (('plain', 'webhooks off'), ('hooked', 'webhooks on '), ('plain again', 'webhooks off')):
+        batch = results[f'{name} batch']
         print(
             f'  {args.executions} runs, {args.clients} clients, {label}: queued in {batch["queued"]:5.1f} s, '
             f'all completed in {batch["completed"]:5.1f} s ({args.executions / batch["completed"]:6.1f} executions/s)'

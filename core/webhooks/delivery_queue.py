@@ -49,10 +49,19 @@ def exchange(
     Returns the new status of each delivery whose attempt landed (the others had lost their lease) and the new claims.
     """
     now = utcnow()
+    landed: dict[str, DeliveryStatus] = {}
     with engine.begin() as connection:
-        landed = {
-            claim.id: status for claim, attempt in outcomes if (status := _record(connection, claim, attempt, schedule, now))
-        }
+        made: list[tuple[DeliveryClaim, Attempt]] = []
+        for claim, attempt in outcomes:
+            status = _record(connection, claim, attempt, schedule, now)
+            if status is not None:
+                landed[claim.id] = status
+                made.append((claim, attempt))
+        if made:
+            connection.execute(sa.insert(ATTEMPT), [_attempt_row(claim, attempt, now) for claim, attempt in made])
+            # each endpoint's state follows its latest attempt of the round: one write per endpoint, not per attempt
+            for endpoint_id, attempt in {claim.endpoint_id: attempt for claim, attempt in made}.items():
+                _note_on_endpoint(connection, endpoint_id, attempt, now)
         claims = _claim(connection, limit, lease_seconds, now) if limit > 0 else []
     return landed, claims
 
@@ -70,6 +79,7 @@ def _claim(connection: sa.Connection, limit: int, lease_seconds: float, now: dat
 def _record(
     connection: sa.Connection, claim: DeliveryClaim, attempt: Attempt, schedule: tuple[float, ...], now: datetime
 ) -> DeliveryStatus | None:
+    """The delivery's new state after `attempt` (fenced); None when the lease was no longer ours."""
     delay = retry_delay(claim.round_attempts, schedule) if attempt.retryable else None
     if attempt.delivered:
         status, values = DeliveryStatus.DELIVERED, {'finished_at': now}
@@ -79,11 +89,7 @@ def _record(
         status, values = DeliveryStatus.FAILED, {'finished_at': now}
     outcome = {'last_status_code': attempt.status_code, 'last_error': attempt.error, 'lease_token': None}
     fenced = _fenced(claim).values(status=status, lease_expires_at=None, **outcome, **values).returning(DELIVERY.c.id)
-    if connection.execute(fenced).first() is None:
-        return None
-    connection.execute(sa.insert(ATTEMPT), _attempt_row(claim, attempt, now))
-    _note_on_endpoint(connection, claim.endpoint_id, attempt, now)
-    return status
+    return status if connection.execute(fenced).first() is not None else None
 
 
 def renew_leases(engine: sa.Engine, tokens: set[str], *, lease_seconds: float) -> set[str]:
