@@ -13,6 +13,7 @@ receivers subscribe, and `plain`, to which none does. In this one run it measure
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import tempfile
 import time
@@ -42,8 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--latency', type=float, default=0.01, help='seconds the fake LLM takes per call')
     parser.add_argument('--database-url', help='default: SQLite in a temporary directory')
     args = parser.parse_args(argv)
-    fast, slow = WebhookReceiver().start(), WebhookReceiver().start()
-    slow.answer_slowly(SLOW_RECEIVER_SECONDS)
+    fast, slow = Receivers('fast'), Receivers('slow')  # each in a process of its own, as real receivers are
     try:
         with tempfile.TemporaryDirectory(prefix='hypersigil-bench-webhooks-') as directory, fake_llm(args.latency) as (fake, _):
             env = {
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         slow.stop()
 
 
-async def measure(args: argparse.Namespace, api_url: str, token: str, fast: WebhookReceiver, slow: WebhookReceiver) -> dict:
+async def measure(args: argparse.Namespace, api_url: str, token: str, fast: 'Receivers', slow: 'Receivers') -> dict:
     limits = httpx.Limits(max_connections=args.clients * 2, max_keepalive_connections=args.clients * 2, keepalive_expiry=3)
     async with httpx.AsyncClient(base_url=api_url, headers={'X-API-Key': token}, limits=limits, timeout=60) as client:
 
@@ -88,11 +88,11 @@ async def measure(args: argparse.Namespace, api_url: str, token: str, fast: Webh
                 await run(deployment, wait=True)
                 if number >= 20:
                     results[deployment].append((time.perf_counter() - started) * 1000)
-        await until(lambda: len(fast.requests) >= 20 + args.sequential and len(slow.requests) >= 20 + args.sequential)
+        await until(lambda: fast.count() >= 20 + args.sequential and slow.count() >= 20 + args.sequential)
         completed = 20 + args.sequential  # per deployment so far
         # plain before and after hooked: the machine's drift over the three batches shows in the two plain ones
         for batch, deployment in (('plain', 'plain'), ('hooked', 'hooked'), ('plain again', 'plain')):
-            before = (len(fast.requests), len(slow.requests))
+            before = (fast.count(), slow.count())
             started = time.perf_counter()
             await timed(lambda d=deployment: run(d, wait=False), args.executions, args.clients)
             queued = time.perf_counter() - started
@@ -101,9 +101,9 @@ async def measure(args: argparse.Namespace, api_url: str, token: str, fast: Webh
             results[f'{batch} batch'] = {'queued': queued, 'completed': time.perf_counter() - started}
             if deployment == 'hooked':
                 for receiver, already in ((fast, before[0]), (slow, before[1])):
-                    await until(lambda r=receiver, a=already: len(r.requests) - a >= args.executions, timeout=600)
+                    await until(lambda r=receiver, a=already: r.count() - a >= args.executions, timeout=600)
                     results[f'{"fast" if receiver is fast else "slow"} delivered'] = time.perf_counter() - started
-        results['duplicates'] = sum(len(r.requests) - len({q.headers['webhook-id'] for q in r.requests}) for r in (fast, slow))
+        results['duplicates'] = sum(receiver.duplicates() for receiver in (fast, slow))
         return results
 
 
@@ -162,6 +162,42 @@ def setup(settings: Settings, api_url: str, urls: list[str]) -> str:
         endpoints.create_endpoint(core, Actor.system(), url=url, events=['execution.completed'], deployments=['hooked'])
     core.db.dispose()
     return token
+
+
+class Receivers:
+    """A WebhookReceiver in a child process (its HTTP work must not take this process's CPU from the clients)."""
+
+    def __init__(self, kind: str) -> None:
+        self._pipe, child = multiprocessing.Pipe()
+        self._process = multiprocessing.Process(target=_serve_receiver, args=(kind, child), daemon=True)
+        self._process.start()
+        self.url = self._pipe.recv()
+
+    def count(self) -> int:
+        self._pipe.send('count')
+        return self._pipe.recv()
+
+    def duplicates(self) -> int:
+        self._pipe.send('duplicates')
+        return self._pipe.recv()
+
+    def stop(self) -> None:
+        self._pipe.send('stop')
+        self._process.join(10)
+
+
+def _serve_receiver(kind: str, pipe) -> None:
+    receiver = WebhookReceiver().start()
+    if kind == 'slow':
+        receiver.answer_slowly(SLOW_RECEIVER_SECONDS)
+    pipe.send(receiver.url)
+    while (command := pipe.recv()) != 'stop':
+        if command == 'count':
+            pipe.send(len(receiver.requests))
+        else:
+            ids = [request.headers['webhook-id'] for request in receiver.requests]
+            pipe.send(len(ids) - len(set(ids)))
+    receiver.stop()
 
 
 if __name__ == '__main__':

@@ -50,6 +50,8 @@ def exchange(
     """
     now = utcnow()
     landed: dict[str, DeliveryStatus] = {}
+    if not outcomes and not _any_due(engine, now):
+        return landed, []  # a read, not a write: on SQLite an UPDATE takes the write lock even when it matches nothing
     with engine.begin() as connection:
         made: list[tuple[DeliveryClaim, Attempt]] = []
         for claim, attempt in outcomes:
@@ -156,28 +158,42 @@ def _endpoints(ids: set[str]) -> sa.Select:
     return sa.select(*(ENDPOINT.c[name] for name in columns)).where(ENDPOINT.c.id.in_(ids))
 
 
+def _any_due(engine: sa.Engine, now: datetime) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(_due_one(), {'now': now}).first() is not None
+
+
 @functools.cache
-def _claim_statement(sqlite: bool) -> sa.Update:
-    """Built once per dialect: due pending rows, and sending rows whose lease expired (their process died)."""
+def _due_one() -> sa.Select:
+    return _due_ids().limit(1)
+
+
+def _due_ids() -> sa.Select:
+    """Deliveries of enabled endpoints due now."""
+    enabled = sa.select(ENDPOINT.c.id).where(ENDPOINT.c.enabled.is_(True))
+    return sa.select(DELIVERY.c.id).where(_due(), DELIVERY.c.endpoint_id.in_(enabled))
+
+
+def _due() -> sa.ColumnElement[bool]:
+    """Pending deliveries whose time came, and sending ones whose lease expired (their process died)."""
     now = sa.bindparam('now', type_=DELIVERY.c.next_attempt_at.type)
-    due = sa.or_(
+    return sa.or_(
         sa.and_(DELIVERY.c.status == DeliveryStatus.PENDING, DELIVERY.c.next_attempt_at <= now),
         sa.and_(DELIVERY.c.status == DeliveryStatus.SENDING, DELIVERY.c.lease_expires_at < now),
     )
-    enabled = sa.select(ENDPOINT.c.id).where(ENDPOINT.c.enabled.is_(True))
-    oldest = (
-        sa.select(DELIVERY.c.id)
-        .where(due, DELIVERY.c.endpoint_id.in_(enabled))
-        .order_by(DELIVERY.c.next_attempt_at)
-        .limit(sa.bindparam('limit'))
-    )
+
+
+@functools.cache
+def _claim_statement(sqlite: bool) -> sa.Update:
+    """Built once per dialect (the due rows, oldest due first)."""
+    oldest = _due_ids().order_by(DELIVERY.c.next_attempt_at).limit(sa.bindparam('limit'))
     if sqlite:
         oldest = oldest.cte('oldest')
     else:  # as the execution queue does: concurrent processes skip each other's rows; the CTE runs once
         oldest = oldest.with_for_update(of=DELIVERY, skip_locked=True).cte('oldest').prefix_with('MATERIALIZED')
     return (
         sa.update(DELIVERY)
-        .where(DELIVERY.c.id.in_(sa.select(oldest.c.id)), due)
+        .where(DELIVERY.c.id.in_(sa.select(oldest.c.id)), _due())
         .values(
             status=DeliveryStatus.SENDING,
             lease_token=sa.bindparam('token'),
