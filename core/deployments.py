@@ -78,7 +78,7 @@ async def create_deployment(
     actor.require('deployments:write')
     name = check_name(name)
     config = {'prompt_id': prompt_id, 'prompt_version': prompt_version, 'provider': provider, 'model': model, 'options': options}
-    config = await _check_config(core, config, check_model=True)
+    config = await check_config(core, config, check_model=True)
     # database work in a thread: a writer waiting on a lock must not stall the event loop
     return _view(await asyncio.to_thread(_insert, core, actor, name, config))
 
@@ -102,7 +102,7 @@ async def changed_config(core: Core, current: Deployment, changes: dict, *, fiel
         raise Invalid(field_prefix + 'name', 'name is immutable')
     config = {**config_of(current), **{key: value for key, value in changes.items() if key != 'name'}}
     try:
-        return await _check_config(core, config, check_model=_model_changed(current, config))
+        return await check_config(core, config, check_model=_model_changed(current, config))
     except Invalid as error:
         if not field_prefix:
             raise
@@ -116,7 +116,7 @@ async def rollback_deployment(core: Core, actor: Actor, ref: str, *, revision: i
         raise Invalid('revision', 'must be a revision number')
     current, earlier = await asyncio.to_thread(_load_with_revision, core, ref, revision)
     config = {attribute: earlier.config.get(field) for attribute, field in CONFIG_FIELDS}
-    config = await _check_config(core, config, check_model=_model_changed(current, config))
+    config = await check_config(core, config, check_model=_model_changed(current, config))
     return _view(await asyncio.to_thread(_save_revision, core, actor, current, config, always=True))
 
 
@@ -193,7 +193,7 @@ def check_name(name: Any) -> str:
     return name
 
 
-async def _check_config(core: Core, config: dict, *, check_model: bool) -> dict:
+async def check_config(core: Core, config: dict, *, check_model: bool) -> dict:
     """Every check that needs no database: provider, options, version number, and the model the provider lists."""
     provider, model = config['provider'], config['model']
     if provider not in core.registry.names:
@@ -280,20 +280,27 @@ def _save_revision(core: Core, actor: Actor, current: Deployment, config: dict, 
         check_prompt(session, config)
         if not always and config == config_of(current):
             return current
-        refuse_during_rollout(session, current)
-        number = next_revision_number(session, current.id)
-        # fenced on the revision we read: a concurrent edit makes this one fail rather than silently undo it
-        statement = (
-            sa.update(Deployment)
-            .where(Deployment.id == current.id, Deployment.revision == current.revision)
-            .values(**config, revision=number, updated_at=utcnow())
-            .returning(Deployment.revision)
-        )
-        if session.exec(statement).scalar_one_or_none() is None:
-            raise Conflict(f'deployment {current.name!r} changed or was deleted while saving; reload it and try again')
-        session.add(_revision(current.id, number, config, actor))
-        session.flush()
-        return session.get(Deployment, current.id)
+        return write_revision(session, actor, current, config)
+
+
+def write_revision(session: Session, actor: Actor, current: Deployment, config: dict) -> Deployment:
+    """Make `config` (checked) the deployment's next revision, in the caller's transaction (Conflict during a rollout).
+
+    Fenced on the revision `current` holds: a concurrent edit makes this one fail rather than silently undo it.
+    """
+    refuse_during_rollout(session, current)
+    number = next_revision_number(session, current.id)
+    statement = (
+        sa.update(Deployment)
+        .where(Deployment.id == current.id, Deployment.revision == current.revision)
+        .values(**config, revision=number, updated_at=utcnow())
+        .returning(Deployment.revision)
+    )
+    if session.exec(statement).scalar_one_or_none() is None:
+        raise Conflict(f'deployment {current.name!r} changed or was deleted while saving; reload it and try again')
+    session.add(_revision(current.id, number, config, actor))
+    session.flush()
+    return session.get(Deployment, current.id)
 
 
 def _revision(deployment_id: str, number: int, config: dict, actor: Actor) -> DeploymentRevision:

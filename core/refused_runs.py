@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from core import api_keys
 from core.app import Core
@@ -66,21 +67,30 @@ def record_refused_run(core: Core, *, token: str | None, deployment_ref: str, st
 
 
 def refusal_summary(core: Core, actor: Actor, ref: str, *, newest: int = 20) -> RefusalSummary:
-    """What the deployment's callers were refused lately (deployments:read)."""
+    """What the deployment's callers were refused lately (deployments:read); `commonest` is a message."""
     actor.require('deployments:read')
-    since = utcnow() - RECENT_WINDOW
     with core.session() as session:
         deployment = find_deployment(session, ref)
-        mine = REFUSED.c.deployment_id == deployment.id
-        messages = session.execute(sa.select(REFUSED.c.message).where(mine, REFUSED.c.created_at >= since)).scalars()
-        counted = Counter(messages)  # at most KEPT_PER_DEPLOYMENT rows
-        rows = session.execute(
-            sa.select(REFUSED.c.created_at, REFUSED.c.key_name, REFUSED.c.status, REFUSED.c.message)
-            .where(mine)
-            .order_by(REFUSED.c.id.desc())
-            .limit(newest)
-        ).all()
-    commonest, count = counted.most_common(1)[0] if counted else (None, 0)
+        return _summary(session, REFUSED.c.deployment_id == deployment.id, REFUSED.c.message, newest)
+
+
+def unknown_names_summary(core: Core, actor: Actor, *, newest: int = 20) -> RefusalSummary:
+    """Runs refused lately because the name matched no deployment (deployments:read); `commonest` is such a name."""
+    actor.require('deployments:read')
+    with core.session() as session:
+        return _summary(session, REFUSED.c.deployment_id.is_(None), REFUSED.c.deployment_ref, newest)
+
+
+def _summary(session: Session, bucket: sa.ColumnElement[bool], counted_by: sa.Column, newest: int) -> RefusalSummary:
+    since = utcnow() - RECENT_WINDOW
+    counted = Counter(session.execute(sa.select(counted_by).where(bucket, REFUSED.c.created_at >= since)).scalars())
+    rows = session.execute(
+        sa.select(REFUSED.c.created_at, REFUSED.c.key_name, REFUSED.c.status, REFUSED.c.message)
+        .where(bucket)
+        .order_by(REFUSED.c.id.desc())
+        .limit(newest)
+    ).all()
+    commonest, count = counted.most_common(1)[0] if counted else (None, 0)  # at most KEPT_PER_DEPLOYMENT rows
     return RefusalSummary(sum(counted.values()), commonest, count, [RefusedRunView(*row) for row in rows])
 
 

@@ -60,3 +60,17 @@ def summary_text(summary: refused_runs.RefusalSummary) -> str:
         return 'No call to this deployment was refused in the last 24 h.'
     text = f'Calls refused in the last 24 h: {summary.last_day} — {summary.commonest}'
     return text if summary.commonest_count == summary.last_day else f'{text} ({summary.commonest_count} of them)'
+
+
+async def unknown_names_note(me: SignedIn) -> None:
+    """A line on the deployments page while callers ask for names that match no deployment (typos, deleted ones)."""
+    try:
+        summary = await me.act(refused_runs.unknown_names_summary, newest=0)
+    except DomainError:
+        return  # a note, not the page: the list below still works
+    if summary.last_day:
+        text = (
+            f'Calls to names that match no deployment in the last 24 h: {summary.last_day} — '
+            f'most often "{summary.commonest}" ({summary.commonest_count})'
+        )
+        ui.label(text).classes('text-sm text-warning').mark('unknown-names')

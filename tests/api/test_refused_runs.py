@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from core import refused_runs
+from core import api_keys, refused_runs
 from core.errors import Forbidden
 from core.permissions import Actor
 from core.refused_runs import refusal_summary
@@ -80,3 +80,16 @@ async def test_the_summary_counts_the_last_day_and_names_the_commonest_reason(cl
     assert [refusal.status for refusal in summary.newest] == [403, 422, 422, 422]
     with pytest.raises(Forbidden):
         refusal_summary(core, Actor.api_key('k', 'runner', ['deployments:run']), 'greeter')
+
+
+async def test_a_rate_limited_run_and_a_name_with_a_nul_are_logged_too(client, core, greeter):
+    limited = api_keys.create_api_key(
+        core, Actor.system(), name='limited', scopes=['deployments:run'], requests_per_minute=1
+    ).token
+    body = {'userInput': '{"name": "Ada"}'}
+    assert (await run(client, limited, body=body)).status_code == 202
+    assert (await run(client, limited, body=body)).status_code == 429
+    assert (await run(client, limited, name='greet%00er', body=body)).status_code in (404, 422, 429)
+    rows = logged(core)
+    assert [(row[0], row[2], row[3]) for row in rows[:1]] == [(greeter['id'], 'limited', 429)]
+    assert rows[1][:2] == (None, 'greeter')

@@ -34,3 +34,11 @@ async def test_a_deployment_nobody_was_refused_says_so(user: User, seed, support
     await signed_in(user, seed)
     await user.open('/deployments/support-bot')
     await user.should_see('No call to this deployment was refused in the last 24 h.')
+
+
+async def test_the_deployments_page_names_what_callers_asked_for_that_does_not_exist(user: User, seed, support_bot) -> None:
+    token = api_keys.create_api_key(seed, Actor.system(), name='billing-service', scopes=['deployments:run']).token
+    for name in ('suport-bot', 'suport-bot', 'old-bot'):
+        record_refused_run(seed, token=token, deployment_ref=name, status=404, message=f'no deployment {name!r}')
+    await signed_in(user, seed, 'viewer')
+    await user.should_see('Calls to names that match no deployment in the last 24 h: 3 — most often "suport-bot" (2)')

@@ -1,6 +1,7 @@
 """/deployments/{name}: configuration, edit and delete, Try it, API snippets, live executions, revisions with rollback."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Request
 from nicegui import ui
@@ -14,13 +15,16 @@ from ui import display, feedback
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
+from ui.local_time import local_time
+from ui.metrics_charts import MetricsCharts
 from ui.page_guard import dashboard_page
 from ui.refused_calls import RefusedCalls
+from ui.responsive import panes
+from ui.revision_list import RevisionList, revision_history
+from ui.rollout_panel import RolloutPanel
 from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
-
-SHOWN_REVISIONS = 50
 
 
 def register(core: Core) -> None:
@@ -40,6 +44,7 @@ class PromptFacts:
     name: str
     accepts_file: bool
     variables: list[str]  # its template's, in order of first use ('input' among them when it uses {{input}})
+    input_schema: dict | None = None
 
 
 class DeploymentView:
@@ -47,8 +52,8 @@ class DeploymentView:
         self.me, self.deployment, self.facts, self.base_url = me, deployment, facts, base_url
         self.dialog = DeploymentDialog(me, on_saved=self._saved)
         can_write = me.may('deployments:write')
-        with ui.row().classes('w-full items-start gap-4'):
-            with ui.card().classes('grow'):
+        with panes():
+            with ui.card().classes('w-full md:w-auto md:grow min-w-0'):
                 ui.label('Configuration').classes('font-semibold')
                 self.configuration = ui.column().classes('gap-1')
                 with ui.row():
@@ -58,12 +63,17 @@ class DeploymentView:
                         button.set_enabled(can_write)
                 if not can_write:
                     ui.label('Your role can view this deployment but not change it.').classes('text-xs text-slate-500')
-            with ui.card().classes('w-[32rem]'):
+            with ui.card().classes('w-full md:w-[32rem] min-w-0'):
                 ui.label('Call it from code').classes('font-semibold')
                 self.snippets = ui.column().classes('w-full gap-1')
+        self.rollout = RolloutPanel(me, deployment.name, on_ended=self._reload)
+        with ui.card().classes('w-full'):
+            self.metrics = MetricsCharts(me, deployment.name)
         with ui.card().classes('w-full'):
             ui.label('Try it').classes('font-semibold')
-            self.try_it = TryIt(me, deployment, accepts_file=facts.accepts_file, variables=facts.variables)
+            self.try_it = TryIt(
+                me, deployment, accepts_file=facts.accepts_file, variables=facts.variables, schema=facts.input_schema
+            )
         with ui.card().classes('w-full'):
             with ui.row().classes('w-full items-center justify-between'):
                 ui.label('Latest executions').classes('font-semibold')
@@ -74,7 +84,7 @@ class DeploymentView:
             self.refused = RefusedCalls(me, deployment.id)
         with ui.card().classes('w-full'):
             ui.label('Revisions').classes('font-semibold')
-            self.revisions = ui.column().classes('w-full gap-1')
+            self.revisions = RevisionList(can_write=can_write, on_rollback=self._rollback)
 
     async def show(self) -> None:
         """Fill the configuration and the revision list from the current deployment."""
@@ -83,51 +93,37 @@ class DeploymentView:
         with self.configuration:
             for label, value in (
                 ('Prompt', display.prompt_version(self.facts.name, d.prompt_version)),
-                ('Provider', d.provider),
+                ('Provider', display.provider_name(d.provider)),
                 ('Model', d.model),
                 ('Options', display.options_text(d.options)),
                 ('Revision', str(d.revision)),
-                ('Updated', display.when(d.updated_at)),
+                ('Updated', d.updated_at),
             ):
                 with ui.row().classes('gap-2'):
                     ui.label(f'{label}:').classes('text-slate-500 w-24')
-                    ui.label(value)
+                    local_time(value) if isinstance(value, datetime) else ui.label(value)
         self.try_it.options.show(d.provider, self.try_it.options.values())
-        self.try_it.show_variables(self.facts.variables)
+        self.try_it.show_variables(self.facts.variables, self.facts.input_schema)
         self.snippets.clear()
         with self.snippets:
             run_snippets(self.base_url, d.name, self.facts.variables)
         await self.refused.load()
+        await self.rollout.load()
+        await self.metrics.load()
         await self._show_revisions()
 
     async def _show_revisions(self) -> None:
         try:
-            revisions = await self.me.act(deployments.list_revisions, self.deployment.id)
+            revisions, rollouts = await self.me.act(revision_history, self.deployment.id)
         except DomainError as error:
             feedback.failure(error)
             return
-        can_write = self.me.may('deployments:write')
-        self.revisions.clear()
-        with self.revisions:
-            for revision in revisions[:SHOWN_REVISIONS]:
-                config = revision.config
-                current = revision.revision == self.deployment.revision
-                with ui.row().classes('w-full items-center gap-3 border-b py-1'):
-                    ui.label(f'rev {revision.revision}').classes('font-mono w-16')
-                    ui.label(f'{revision.created_by or "—"} · {display.when(revision.created_at)}').classes('text-slate-500 w-80')
-                    ui.label(
-                        f'v{config.get("promptVersion") or "latest"} · {config.get("provider")} · {config.get("model")} · '
-                        f'{display.options_text(config.get("options"))}'
-                    ).classes('grow')
-                    if current:
-                        ui.badge('current', color='positive')
-                    else:
-                        rollback = ui.button(
-                            f'Roll back to rev {revision.revision}', on_click=lambda r=revision.revision: self._rollback(r)
-                        )
-                        rollback.props('flat dense').set_enabled(can_write)
+        self.revisions.show(revisions, rollouts, self.deployment.revision)
 
     async def _rollback(self, revision: int) -> None:
+        question = f'Make revision {revision} current again? Every call gets its configuration at once.'
+        if not await feedback.confirm(question, action='Roll back'):
+            return
         try:
             self.deployment = await self.me.act(deployments.rollback_deployment, self.deployment.id, revision=revision)
         except DomainError as error:
@@ -143,6 +139,13 @@ class DeploymentView:
         except DomainError as error:
             feedback.failure(error)
         await self.show()
+
+    async def _reload(self) -> None:
+        """After a rollout ends (a promotion moves the current revision), as the deployment is now."""
+        try:
+            await self._saved(await self.me.act(deployments.get_deployment, self.deployment.id))
+        except DomainError as error:
+            feedback.failure(error)
 
     async def _delete(self) -> None:
         if not await feedback.confirm(f'Delete the deployment {self.deployment.name}? Its executions stay readable.'):
@@ -164,6 +167,6 @@ def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentVi
         return PromptFacts('(deleted prompt)', False, [])
     try:
         version = prompts.get_prompt(core, actor, deployment.prompt_id, version=deployment.prompt_version)
-        return PromptFacts(name, version.accepts_file, template_variables(version.template))
+        return PromptFacts(name, version.accepts_file, template_variables(version.template), version.input_schema)
     except DomainError:
         return PromptFacts(name, False, [])
