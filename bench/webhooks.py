@@ -6,12 +6,14 @@ starts the fake LLM (its own process), two webhook receivers on 127.0.0.1 (one a
 receivers subscribe, and `plain`, to which none does. In this one run it measures:
   latency: POST /deployments/{name}/run?wait=30, one client, alternating `hooked` and `plain` run by run (so the
            machine's drift falls on both alike): p50/p99 of each and the difference (webhooks on vs off);
-  batch:   `--executions` runs queued by `--clients` clients on `plain`, then as many on `hooked`: executions/s of each
-           (delivery must not slow execution), and for `hooked` the deliveries/s until both receivers had them all.
+  batch:   `--executions` runs queued by `--clients` clients on `plain`, then as many on `hooked`, then on `plain` again
+           (the drift between the two shows the noise): executions/s of each (delivery must not slow execution), and
+           for `hooked` the deliveries/s until both receivers had them all.
 """
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import tempfile
 import time
@@ -41,8 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--latency', type=float, default=0.01, help='seconds the fake LLM takes per call')
     parser.add_argument('--database-url', help='default: SQLite in a temporary directory')
     args = parser.parse_args(argv)
-    fast, slow = WebhookReceiver().start(), WebhookReceiver().start()
-    slow.answer_slowly(SLOW_RECEIVER_SECONDS)
+    fast, slow = Receivers('fast'), Receivers('slow')  # each in a process of its own, as real receivers are
     try:
         with tempfile.TemporaryDirectory(prefix='hypersigil-bench-webhooks-') as directory, fake_llm(args.latency) as (fake, _):
             env = {
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         slow.stop()
 
 
-async def measure(args: argparse.Namespace, api_url: str, token: str, fast: WebhookReceiver, slow: WebhookReceiver) -> dict:
+async def measure(args: argparse.Namespace, api_url: str, token: str, fast: 'Receivers', slow: 'Receivers') -> dict:
     limits = httpx.Limits(max_connections=args.clients * 2, max_keepalive_connections=args.clients * 2, keepalive_expiry=3)
     async with httpx.AsyncClient(base_url=api_url, headers={'X-API-Key': token}, limits=limits, timeout=60) as client:
 
@@ -87,19 +88,22 @@ async def measure(args: argparse.Namespace, api_url: str, token: str, fast: Webh
                 await run(deployment, wait=True)
                 if number >= 20:
                     results[deployment].append((time.perf_counter() - started) * 1000)
-        await until(lambda: len(fast.requests) >= 20 + args.sequential and len(slow.requests) >= 20 + args.sequential)
-        for deployment in ('plain', 'hooked'):
-            before = (len(fast.requests), len(slow.requests))
+        await until(lambda: fast.count() >= 20 + args.sequential and slow.count() >= 20 + args.sequential)
+        completed = 20 + args.sequential  # per deployment so far
+        # plain before and after hooked: the machine's drift over the three batches shows in the two plain ones
+        for batch, deployment in (('plain', 'plain'), ('hooked', 'hooked'), ('plain again', 'plain')):
+            before = (fast.count(), slow.count())
             started = time.perf_counter()
             await timed(lambda d=deployment: run(d, wait=False), args.executions, args.clients)
             queued = time.perf_counter() - started
-            await until_completed(client, deployment, 2 * (20 + args.sequential) // 2 + args.executions)
-            results[f'{deployment} batch'] = {'queued': queued, 'completed': time.perf_counter() - started}
+            total = completed + args.executions * (2 if batch == 'plain again' else 1)
+            await until_completed(client, deployment, total)
+            results[f'{batch} batch'] = {'queued': queued, 'completed': time.perf_counter() - started}
             if deployment == 'hooked':
                 for receiver, already in ((fast, before[0]), (slow, before[1])):
-                    await until(lambda r=receiver, a=already: len(r.requests) - a >= args.executions, timeout=600)
+                    await until(lambda r=receiver, a=already: r.count() - a >= args.executions, timeout=600)
                     results[f'{"fast" if receiver is fast else "slow"} delivered'] = time.perf_counter() - started
-        results['duplicates'] = sum(len(r.requests) - len({q.headers['webhook-id'] for q in r.requests}) for r in (fast, slow))
+        results['duplicates'] = sum(receiver.duplicates() for receiver in (fast, slow))
         return results
 
 
@@ -127,8 +131,8 @@ def report(args: argparse.Namespace, settings: Settings, results: dict) -> None:
         on, off = percentile(results['hooked'], p), percentile(results['plain'], p)
         line += f'{label} webhooks off {off:6.1f} ms, on {on:6.1f} ms, added {on - off:5.2f} ms;  '
     print(line.rstrip('; '))
-    for deployment, label in (('plain', 'webhooks off'), ('hooked', 'webhooks on ')):
-        batch = results[f'{deployment} batch']
+    for name, label in (('plain', 'webhooks off'), ('hooked', 'webhooks on '), ('plain again', 'webhooks off')):
+        batch = results[f'{name} batch']
         print(
             f'  {args.executions} runs, {args.clients} clients, {label}: queued in {batch["queued"]:5.1f} s, '
             f'all completed in {batch["completed"]:5.1f} s ({args.executions / batch["completed"]:6.1f} executions/s)'
@@ -158,6 +162,42 @@ def setup(settings: Settings, api_url: str, urls: list[str]) -> str:
         endpoints.create_endpoint(core, Actor.system(), url=url, events=['execution.completed'], deployments=['hooked'])
     core.db.dispose()
     return token
+
+
+class Receivers:
+    """A WebhookReceiver in a child process (its HTTP work must not take this process's CPU from the clients)."""
+
+    def __init__(self, kind: str) -> None:
+        self._pipe, child = multiprocessing.Pipe()
+        self._process = multiprocessing.Process(target=_serve_receiver, args=(kind, child), daemon=True)
+        self._process.start()
+        self.url = self._pipe.recv()
+
+    def count(self) -> int:
+        self._pipe.send('count')
+        return self._pipe.recv()
+
+    def duplicates(self) -> int:
+        self._pipe.send('duplicates')
+        return self._pipe.recv()
+
+    def stop(self) -> None:
+        self._pipe.send('stop')
+        self._process.join(10)
+
+
+def _serve_receiver(kind: str, pipe) -> None:
+    receiver = WebhookReceiver().start()
+    if kind == 'slow':
+        receiver.answer_slowly(SLOW_RECEIVER_SECONDS)
+    pipe.send(receiver.url)
+    while (command := pipe.recv()) != 'stop':
+        if command == 'count':
+            pipe.send(len(receiver.requests))
+        else:
+            ids = [request.headers['webhook-id'] for request in receiver.requests]
+            pipe.send(len(ids) - len(set(ids)))
+    receiver.stop()
 
 
 if __name__ == '__main__':

@@ -23,6 +23,7 @@ from data.tables import FINISHED
 
 log = logging.getLogger(__name__)
 WAKE_KINDS = frozenset({'status', 'webhook'})
+GATHER_SECONDS = 0.02  # each round is a write transaction: fewer, larger ones leave SQLite's write lock to the others
 CONCURRENCY = 100  # attempts in flight per process: a slow receiver holds one each, and leaves the others plenty
 
 
@@ -81,6 +82,8 @@ class Deliverer:
             with suppress(TimeoutError):
                 async with asyncio.timeout(self.poll_seconds):
                     await self._wake.wait()
+            if not self._stopping:
+                await asyncio.sleep(GATHER_SECONDS)  # let a round gather the attempts and wake-ups of a busy moment
             self._wake.clear()
             last = self._stopping and not self._in_flight  # stopping: one more round once no attempt is in flight
             try:

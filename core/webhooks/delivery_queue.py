@@ -49,10 +49,21 @@ def exchange(
     Returns the new status of each delivery whose attempt landed (the others had lost their lease) and the new claims.
     """
     now = utcnow()
+    landed: dict[str, DeliveryStatus] = {}
+    if not outcomes and not _any_due(engine, now):
+        return landed, []  # a read, not a write: on SQLite an UPDATE takes the write lock even when it matches nothing
     with engine.begin() as connection:
-        landed = {
-            claim.id: status for claim, attempt in outcomes if (status := _record(connection, claim, attempt, schedule, now))
-        }
+        made: list[tuple[DeliveryClaim, Attempt]] = []
+        for claim, attempt in outcomes:
+            status = _record(connection, claim, attempt, schedule, now)
+            if status is not None:
+                landed[claim.id] = status
+                made.append((claim, attempt))
+        if made:
+            connection.execute(sa.insert(ATTEMPT), [_attempt_row(claim, attempt, now) for claim, attempt in made])
+            # each endpoint's state follows its latest attempt of the round: one write per endpoint, not per attempt
+            for endpoint_id, attempt in {claim.endpoint_id: attempt for claim, attempt in made}.items():
+                _note_on_endpoint(connection, endpoint_id, attempt, now)
         claims = _claim(connection, limit, lease_seconds, now) if limit > 0 else []
     return landed, claims
 
@@ -70,6 +81,7 @@ def _claim(connection: sa.Connection, limit: int, lease_seconds: float, now: dat
 def _record(
     connection: sa.Connection, claim: DeliveryClaim, attempt: Attempt, schedule: tuple[float, ...], now: datetime
 ) -> DeliveryStatus | None:
+    """The delivery's new state after `attempt` (fenced); None when the lease was no longer ours."""
     delay = retry_delay(claim.round_attempts, schedule) if attempt.retryable else None
     if attempt.delivered:
         status, values = DeliveryStatus.DELIVERED, {'finished_at': now}
@@ -79,11 +91,7 @@ def _record(
         status, values = DeliveryStatus.FAILED, {'finished_at': now}
     outcome = {'last_status_code': attempt.status_code, 'last_error': attempt.error, 'lease_token': None}
     fenced = _fenced(claim).values(status=status, lease_expires_at=None, **outcome, **values).returning(DELIVERY.c.id)
-    if connection.execute(fenced).first() is None:
-        return None
-    connection.execute(sa.insert(ATTEMPT), _attempt_row(claim, attempt, now))
-    _note_on_endpoint(connection, claim.endpoint_id, attempt, now)
-    return status
+    return status if connection.execute(fenced).first() is not None else None
 
 
 def renew_leases(engine: sa.Engine, tokens: set[str], *, lease_seconds: float) -> set[str]:
@@ -150,28 +158,42 @@ def _endpoints(ids: set[str]) -> sa.Select:
     return sa.select(*(ENDPOINT.c[name] for name in columns)).where(ENDPOINT.c.id.in_(ids))
 
 
+def _any_due(engine: sa.Engine, now: datetime) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(_due_one(), {'now': now}).first() is not None
+
+
 @functools.cache
-def _claim_statement(sqlite: bool) -> sa.Update:
-    """Built once per dialect: due pending rows, and sending rows whose lease expired (their process died)."""
+def _due_one() -> sa.Select:
+    return _due_ids().limit(1)
+
+
+def _due_ids() -> sa.Select:
+    """Deliveries of enabled endpoints due now."""
+    enabled = sa.select(ENDPOINT.c.id).where(ENDPOINT.c.enabled.is_(True))
+    return sa.select(DELIVERY.c.id).where(_due(), DELIVERY.c.endpoint_id.in_(enabled))
+
+
+def _due() -> sa.ColumnElement[bool]:
+    """Pending deliveries whose time came, and sending ones whose lease expired (their process died)."""
     now = sa.bindparam('now', type_=DELIVERY.c.next_attempt_at.type)
-    due = sa.or_(
+    return sa.or_(
         sa.and_(DELIVERY.c.status == DeliveryStatus.PENDING, DELIVERY.c.next_attempt_at <= now),
         sa.and_(DELIVERY.c.status == DeliveryStatus.SENDING, DELIVERY.c.lease_expires_at < now),
     )
-    enabled = sa.select(ENDPOINT.c.id).where(ENDPOINT.c.enabled.is_(True))
-    oldest = (
-        sa.select(DELIVERY.c.id)
-        .where(due, DELIVERY.c.endpoint_id.in_(enabled))
-        .order_by(DELIVERY.c.next_attempt_at)
-        .limit(sa.bindparam('limit'))
-    )
+
+
+@functools.cache
+def _claim_statement(sqlite: bool) -> sa.Update:
+    """Built once per dialect (the due rows, oldest due first)."""
+    oldest = _due_ids().order_by(DELIVERY.c.next_attempt_at).limit(sa.bindparam('limit'))
     if sqlite:
         oldest = oldest.cte('oldest')
     else:  # as the execution queue does: concurrent processes skip each other's rows; the CTE runs once
         oldest = oldest.with_for_update(of=DELIVERY, skip_locked=True).cte('oldest').prefix_with('MATERIALIZED')
     return (
         sa.update(DELIVERY)
-        .where(DELIVERY.c.id.in_(sa.select(oldest.c.id)), due)
+        .where(DELIVERY.c.id.in_(sa.select(oldest.c.id)), _due())
         .values(
             status=DeliveryStatus.SENDING,
             lease_token=sa.bindparam('token'),
