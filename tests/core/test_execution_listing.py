@@ -132,3 +132,10 @@ def test_a_listing_carries_short_variables_and_leaves_long_ones_to_the_record(co
     listed = {execution.id: execution.variables for execution in list_executions(core, VIEWER).items}
     assert listed == {short: {'name': 'Ada'}, long: None, none: None}
     assert get_execution(core, VIEWER, long).variables == {'text': 'x' * 5000}
+
+
+def test_search_finds_words_in_the_variables_too(core):
+    execution_id = add_execution(core, '', variables={'customer': 'Grace Hopper', 'order': 1042})
+    add_execution(core, 'grace notes', minutes=1, variables={'customer': 'Ada'})
+    assert ids(core, search='hopper') == [execution_id]
+    assert ids(core, search='grace 1042') == [execution_id]
