@@ -58,6 +58,7 @@ bench: install
 	$(PY) -m bench.api
 	$(PY) -m bench.deployments_table
 	$(PY) -m bench.admission
+	$(PY) -m bench.rollouts
 	$(PY) -m bench.executions_export
 
 lint: install

@@ -48,7 +48,7 @@ def main(argv: list[str]) -> None:
 
 
 def serve(settings: Settings) -> None:
-    from nicegui import app, run, ui  # here, not at the top: a worker process (`main.py worker`) does without it
+    from nicegui import app, ui  # here, not at the top: a worker process (`main.py worker`) does without it
 
     from api.app import api, bind_core, serve_first
     from core import users
@@ -78,8 +78,6 @@ def serve(settings: Settings) -> None:
         deliverer = Deliverer(workers_core)  # webhook deliveries go out from wherever executions run
         app.on_startup(deliverer.start)
         app.on_shutdown(deliverer.stop)
-    else:  # a worker imports the SDKs as it starts; without one here, import them off the loop now
-        app.on_startup(lambda: run.io_bound(core.registry.load_adapters))
     if settings.workers:
         supervisor = Supervisor(settings.workers, [sys.executable, os.path.abspath(__file__), 'worker'], env=dict(settings.env))
         app.on_startup(supervisor.start)

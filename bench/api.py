@@ -53,13 +53,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--requests', type=int, default=1000, help='requests timed under concurrency, each way')
     parser.add_argument('--clients', type=int, default=20, help='concurrent clients')
     parser.add_argument('--database-url', help='default: SQLite in a temporary directory')
+    parser.add_argument(
+        '--workers', default='auto', help="HYPERSIGIL_WORKERS of the app; several, comma-separated (e.g. 'inline,1,2'), "
+        'compares those splits of web process and worker processes one after the other',
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    for workers in args.workers.split(','):
+        measure_split(args, workers.strip())
+
+
+def measure_split(args: argparse.Namespace, workers: str) -> None:
     with tempfile.TemporaryDirectory(prefix='hypersigil-bench-api-') as directory, fake_llm(args.latency) as (fake_url, _):
         env = {
             'HYPERSIGIL_DATA_DIR': directory,
             **({'HYPERSIGIL_DATABASE_URL': args.database_url} if args.database_url else {}),
             'HYPERSIGIL_SECRET_KEY': 'bench',
             'HYPERSIGIL_PROVIDER_CONCURRENCY': str(max(64, args.clients * 2)),  # the fake is the limit, not our slots
+            'HYPERSIGIL_WORKERS': workers,
             'OPENAI_API_KEY': 'sk-bench',
             'OPENAI_BASE_URL': f'{fake_url}/v1',
         }
@@ -69,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
                 results = runner.run(measure_all(args, api_url, token, f'{fake_url}/v1', server_pid))
                 results |= runner.run(measure_limits(args, api_url, token, limited))
                 results |= runner.run(measure_compatible(args, api_url, token, f'{fake_url}/v1'))
-        report(args, Settings.from_env(env), results)
+        report(args, Settings.from_env(env), results, workers)
         report_compatible(args, results)
 
 
@@ -139,9 +149,9 @@ async def timed(call: Callable[[], Awaitable[None]], n: int, clients: int) -> tu
     return latencies, time.perf_counter() - started
 
 
-def report(args: argparse.Namespace, settings: Settings, results: dict[str, list[float]]) -> None:
+def report(args: argparse.Namespace, settings: Settings, results: dict[str, list[float]], workers: str) -> None:
     database = settings.database_url.split(':', 1)[0]
-    setup_line = f'fake latency {args.latency * 1000:g} ms, {database}, {os.cpu_count()} cores'
+    setup_line = f'fake latency {args.latency * 1000:g} ms, {database}, {os.cpu_count()} cores, HYPERSIGIL_WORKERS={workers}'
     print(f'api: POST /deployments/{{name}}/run?wait vs the provider called directly; {setup_line}')
     for clients in (1, args.clients):
         direct, api = results[f'direct {clients}'], results[f'api {clients}']
@@ -157,7 +167,8 @@ def report(args: argparse.Namespace, settings: Settings, results: dict[str, list
     )
     cpu = results['api server cpu'][0]
     ceiling = f'one process runs on one core: ~{1000 / cpu:.0f} runs/s'
-    print(f'  server CPU per run at {args.clients} clients: {cpu:.1f} ms, its SDK call included ({ceiling})')
+    included = 'its SDK call included' if workers == 'inline' else 'the web process alone: its workers run the SDK calls'
+    print(f'  server CPU per run at {args.clients} clients: {cpu:.1f} ms, {included} ({ceiling})')
     line = '  rate limits, 1 client, alternated: '
     for label, p in (('p50', 50), ('p99', 99)):
         without, limited = percentile(results['unlimited key'], p), percentile(results['limited key'], p)

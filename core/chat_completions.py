@@ -3,9 +3,10 @@
 How a chat maps to a run (the README's "OpenAI-compatible endpoint" says the same to callers):
 - `model` is the deployment's name;
 - the last `user` message is the run's `userInput` (`{{input}}`); a content list's text parts are joined by newlines;
-- a `variables` object beside the messages (the SDK's `extra_body`) fills the template's other variables;
+- a `variables` object beside the messages (the SDK's `extra_body`) fills the template's other variables, and a
+  `traceId` there is the run's trace id;
 - earlier messages (system, assistant, older user turns) are not sent: the deployment's prompt holds the instructions;
-- `temperature` and `top_p` override the deployment's options for this call.
+- `temperature`, `top_p` and `max_tokens` (or `max_completion_tokens`) override the deployment's options for this call.
 """
 
 from dataclasses import dataclass
@@ -15,13 +16,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.app import Core
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
 from core.executions import AcceptedRun, run_deployment_with_key
 from core.permissions import Actor
 from data.tables import Deployment, Origin
 
 # the run's fields as the chat request names them, for errors that must point at what the caller sent
-_REQUEST_FIELDS = {'userInput': 'messages', 'options.temperature': 'temperature', 'options.topP': 'top_p'}
+_REQUEST_FIELDS = {
+    'userInput': 'messages',
+    'options.temperature': 'temperature',
+    'options.topP': 'top_p',
+    'options.maxTokens': 'max_tokens',
+}
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,9 @@ class RunnableDeployment:
     created_at: datetime
 
 
-def chat_run(*, messages: Any, variables: Any = None, temperature: Any = None, top_p: Any = None) -> ChatRun:
+def chat_run(
+    *, messages: Any, variables: Any = None, temperature: Any = None, top_p: Any = None, max_tokens: Any = None
+) -> ChatRun:
     """The run a chat asks for; Invalid names the request's field (`messages`, `variables`) when it asks for none."""
     if not isinstance(messages, list):
         raise Invalid('messages', 'must be a list of messages')
@@ -48,7 +56,8 @@ def chat_run(*, messages: Any, variables: Any = None, temperature: Any = None, t
     user_input = _last_user_text(messages)
     if user_input is None and not variables:
         raise Invalid('messages', "needs a user message (its text is the run's input), or send `variables`")
-    options = {name: value for name, value in (('temperature', temperature), ('topP', top_p)) if value is not None}
+    given = (('temperature', temperature), ('topP', top_p), ('maxTokens', max_tokens))
+    options = {name: value for name, value in given if value is not None}
     return ChatRun(user_input, variables or None, options or None)
 
 
@@ -57,11 +66,20 @@ def request_field(run_field: str) -> str:
     return _REQUEST_FIELDS.get(run_field, run_field)
 
 
-async def run_chat(core: Core, token: str, model: str, chat: ChatRun, *, execution_id: str) -> AcceptedRun:
+async def run_chat(
+    core: Core,
+    token: str,
+    model: str,
+    chat: ChatRun,
+    *,
+    execution_id: str,
+    trace_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> AcceptedRun:
     """Queue the chat as a run of deployment `model` for the holder of `token`, with origin `openai`."""
     return await run_deployment_with_key(
         core, token, model, user_input=chat.user_input, variables=chat.variables, options=chat.options,
-        execution_id=execution_id, origin=Origin.OPENAI,
+        trace_id=trace_id, idempotency_key=idempotency_key, execution_id=execution_id, origin=Origin.OPENAI,
     )  # fmt: skip
 
 
@@ -71,6 +89,19 @@ def runnable_deployments(core: Core, actor: Actor) -> list[RunnableDeployment]:
     with core.db.connect() as connection:
         rows = connection.execute(sa.select(Deployment.name, Deployment.created_at).order_by(Deployment.name))
         return [RunnableDeployment(row.name, row.created_at) for row in rows]
+
+
+def runnable_deployment(core: Core, actor: Actor, name: str) -> RunnableDeployment:
+    """One of runnable_deployments, by name; NotFound otherwise."""
+    actor.require('deployments:run')
+    with core.db.connect() as connection:
+        row = connection.execute(_BY_NAME, {'name': name}).one_or_none()
+    if row is None:
+        raise NotFound(f'no deployment {name!r}')
+    return RunnableDeployment(row.name, row.created_at)
+
+
+_BY_NAME = sa.select(Deployment.name, Deployment.created_at).where(Deployment.name == sa.bindparam('name'))
 
 
 def _last_user_text(messages: list) -> str | None:
@@ -89,4 +120,3 @@ def _text(content: Any, field: str) -> str:
         if None not in parts:
             return '\n'.join(parts)
     raise Invalid(field, 'must be text, or a list of text parts (images and other parts are not supported)')
-

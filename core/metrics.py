@@ -1,29 +1,35 @@
 """A deployment's figures over time: runs, failures, p50/p95 latency, tokens and cost, in hourly or daily buckets.
 
-Everything is aggregated in the database from the covering index ix_execution_deployment_metrics (the range read never
-touches the table), so 30 days of a busy deployment's year of history is one index range, not a year. Percentiles are
-exact, by the nearest-rank rule (the value at rank floor(q * n) + 1 among n completed runs, as the guardrails read
-them), found with window functions that SQLite and PostgreSQL both have.
+Closed hours come from their rollups (core.metrics_hours: one row per deployment and hour, made at the first read that
+needs it), the open edges of the range from the runs themselves through the covering index
+ix_execution_deployment_metrics; so 30 days of a busy deployment's year of history is 720 small rows, not 80,000 runs.
+Percentiles are exact, by the nearest-rank rule (the value at rank floor(q * n) + 1 among n completed runs, as the
+guardrails read them): the rollups keep each hour's sorted durations, which merge in linear time.
 """
 
+import collections
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from core import metrics_hours as hours
 from core.app import Core
 from core.errors import Invalid, NotFound
+from core.metrics_hours import Part
 from core.permissions import Actor
 from core.refs import looks_like_uuid
 from core.text import has_nul
-from data.tables import Deployment, Execution, ExecutionStatus
+from data.tables import Deployment, Execution
 
 EXECUTION = Execution.__table__
 BUCKETS = {'hour': timedelta(hours=1), 'day': timedelta(days=1)}
 MAX_BUCKETS = 10_000  # a year in hours fits; a chart has no room for more
 DEFAULT_SPAN = timedelta(hours=24)
 QUANTILES = {'p50': 50, 'p95': 95}  # in percent: integer arithmetic, the same on both databases and in tests
+SORT_BELOW = 2000  # values; above, counting them is faster than merging sorted runs
 
 
 @dataclass(frozen=True)
@@ -76,14 +82,18 @@ def deployment_metrics(
     start, end = _range(start, end, bucket)
     if revision is not None and (isinstance(revision, bool) or not isinstance(revision, int) or revision < 1):
         raise Invalid('revision', 'must be a revision number')
+    now = core.clock()
     with core.db.connect() as connection:
         deployment_id = _deployment_id(connection, ref)
-        where = [EXECUTION.c.deployment_id == deployment_id, EXECUTION.c.created_at >= start, EXECUTION.c.created_at < end]
+        if rollout_id is None:  # closed hours from their rollups (made now if missing), the rest from the runs
+            parts = hours.parts_between(connection, deployment_id, start=start, end=end, now=now)
+        else:  # a rollout's arm: a few days of runs, read from them
+            where = [EXECUTION.c.deployment_id == deployment_id, EXECUTION.c.created_at >= start,
+                     EXECUTION.c.created_at < end, EXECUTION.c.rollout_id == rollout_id]  # fmt: skip
+            parts, _ = hours.parts_from_runs(connection, sa.and_(*where, *([EXECUTION.c.arm == arm] if arm else [])))
         if revision is not None:
-            where.append(EXECUTION.c.revision == revision)
-        if rollout_id is not None:
-            where += [EXECUTION.c.rollout_id == rollout_id] + ([EXECUTION.c.arm == arm] if arm else [])
-        return _metrics(connection, sa.and_(*where), start=start, end=end, bucket=bucket)
+            parts = {hour: {r: part for r, part in found.items() if r == revision} for hour, found in parts.items()}
+        return _metrics(connection, parts, start=start, end=end, bucket=bucket)
 
 
 def percentile(connection: sa.Connection, group: Any, value: Any, where: Any) -> dict[Any, dict[str, float]]:
@@ -110,79 +120,68 @@ def percentile(connection: sa.Connection, group: Any, value: Any, where: Any) ->
 
 
 def bucket_starts(start: datetime, end: datetime, bucket: str) -> list[datetime]:
-    step, first = BUCKETS[bucket], _floor(start, bucket)
+    step, first = BUCKETS[bucket], floor(start, bucket)
     return [first + step * i for i in range(int((end - first) / step) + (1 if (end - first) % step else 0))]
 
 
-def _metrics(connection: sa.Connection, where: Any, *, start: datetime, end: datetime, bucket: str) -> Metrics:
-    label = _bucket_label(connection.dialect.name, bucket)
-    sums = {(row.label, row.revision): row for row in connection.execute(_sums(label, where))}
-    completed = sa.and_(where, EXECUTION.c.status == ExecutionStatus.COMPLETED)
-    latency_by_bucket = percentile(connection, label, EXECUTION.c.duration_ms, completed)
-    latency_by_revision = percentile(connection, EXECUTION.c.revision, EXECUTION.c.duration_ms, completed)
-    latency_total = percentile(connection, sa.literal(1), EXECUTION.c.duration_ms, completed).get(1, {})
-    buckets = []
-    for moment in bucket_starts(start, end, bucket):
-        key = _label_of(moment, bucket)
-        rows = [row for (label_value, _), row in sums.items() if label_value == key]
-        buckets.append(Bucket(**_added(rows, latency_by_bucket.get(key, {})), start=moment))
-    revisions = sorted({revision for _, revision in sums}, key=lambda r: (r is None, r))
-    by_revision = [
-        RevisionFigures(
-            **_added([row for (_, r), row in sums.items() if r == revision], latency_by_revision.get(revision, {})),
-            revision=revision,
-        )
-        for revision in revisions
-    ]
-    totals = Figures(**_added(list(sums.values()), latency_total))
-    return Metrics(bucket, start, end, buckets, totals, by_revision)
+def _metrics(connection: sa.Connection, parts: dict, *, start: datetime, end: datetime, bucket: str) -> Metrics:
+    """Figures per bucket, in total and per revision, from each hour's parts (one per revision)."""
+    by_bucket: dict[datetime, list[Part]] = {}
+    by_revision: dict[int | None, list[Part]] = {}
+    for hour, revisions in parts.items():
+        for revision, part in revisions.items():
+            by_bucket.setdefault(floor(hour, bucket), []).append(part)
+            by_revision.setdefault(revision, []).append(part)
+    buckets = [Bucket(**_added(by_bucket.get(moment, [])), start=moment) for moment in bucket_starts(start, end, bucket)]
+    revisions = sorted((r for r, found in by_revision.items() if any(p.executions for p in found)), key=lambda r: (r is None, r))
+    per_revision = [RevisionFigures(**_added(by_revision[revision]), revision=revision) for revision in revisions]
+    totals = Figures(**_added([part for found in by_bucket.values() for part in found]))
+    return Metrics(bucket, start, end, buckets, totals, per_revision)
 
 
-def _sums(label: Any, where: Any) -> sa.Select:
-    status = EXECUTION.c.status
-    return (
-        sa.select(
-            label.label('label'),
-            EXECUTION.c.revision,
-            sa.func.count().label('executions'),
-            sa.func.count().filter(status == ExecutionStatus.COMPLETED).label('completed'),
-            sa.func.count().filter(status == ExecutionStatus.FAILED).label('failed'),
-            sa.func.coalesce(sa.func.sum(EXECUTION.c.input_tokens), 0).label('input_tokens'),
-            sa.func.coalesce(sa.func.sum(EXECUTION.c.output_tokens), 0).label('output_tokens'),
-            sa.func.sum(EXECUTION.c.cost_usd).label('cost_usd'),
-        )
-        .where(where)
-        .group_by(label, EXECUTION.c.revision)
-    )
-
-
-def _added(rows: list[Any], latency: dict[str, float]) -> dict[str, Any]:
-    costs = [float(row.cost_usd) for row in rows if row.cost_usd is not None]
+def _added(parts: list[Part]) -> dict[str, Any]:
+    costs = [part.cost_usd for part in parts if part.cost_usd is not None]
+    p50, p95 = _nearest_ranks(parts, (QUANTILES['p50'], QUANTILES['p95']))
     return {
-        'executions': sum(row.executions for row in rows),
-        'completed': sum(row.completed for row in rows),
-        'failed': sum(row.failed for row in rows),
-        'p50_ms': latency.get('p50'),
-        'p95_ms': latency.get('p95'),
-        'input_tokens': int(sum(row.input_tokens for row in rows)),
-        'output_tokens': int(sum(row.output_tokens for row in rows)),
+        'executions': sum(part.executions for part in parts),
+        'completed': sum(part.completed for part in parts),
+        'failed': sum(part.failed for part in parts),
+        'p50_ms': p50,
+        'p95_ms': p95,
+        'input_tokens': sum(part.input_tokens for part in parts),
+        'output_tokens': sum(part.output_tokens for part in parts),
         'cost_usd': sum(costs) if costs else None,
     }
 
 
-def _bucket_label(dialect: str, bucket: str) -> Any:
-    """The bucket of created_at as text, 'YYYY-MM-DD HH' or 'YYYY-MM-DD', in UTC (an index-only expression)."""
-    if dialect == 'sqlite':  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC
-        return sa.func.substr(EXECUTION.c.created_at, 1, 13 if bucket == 'hour' else 10)
-    pattern = 'YYYY-MM-DD HH24' if bucket == 'hour' else 'YYYY-MM-DD'
-    return sa.func.to_char(sa.func.timezone('UTC', EXECUTION.c.created_at), pattern)
+def _nearest_ranks(parts: list[Part], shares: tuple[int, ...]) -> list[float | None]:
+    """The values at rank floor(share * n / 100) + 1 of the parts' durations together (each part's are sorted)."""
+    n = sum(len(part.durations) for part in parts)
+    if not n:
+        return [None] * len(shares)
+    ranks = [n * share // 100 for share in shares]  # 0-based
+    if len(parts) == 1:
+        return [float(parts[0].durations[rank]) for rank in ranks]
+    if n <= SORT_BELOW:
+        merged = sorted(itertools.chain.from_iterable(part.durations for part in parts))
+        return [float(merged[rank]) for rank in ranks]
+    # many values: count them (durations are whole milliseconds, so far fewer distinct values than runs)
+    counts = collections.Counter(itertools.chain.from_iterable(part.durations for part in parts))
+    found, seen, pending = [], 0, iter(sorted(ranks))
+    rank = next(pending)
+    for value in sorted(counts):
+        seen += counts[value]
+        while rank is not None and rank < seen:
+            found.append((rank, float(value)))
+            rank = next(pending, None)
+        if rank is None:
+            break
+    values = dict(found)
+    return [values[rank] for rank in ranks]
 
 
-def _label_of(moment: datetime, bucket: str) -> str:
-    return f'{moment:%Y-%m-%d %H}' if bucket == 'hour' else f'{moment:%Y-%m-%d}'
-
-
-def _floor(moment: datetime, bucket: str) -> datetime:
+def floor(moment: datetime, bucket: str) -> datetime:
+    """The start of the hour or day (UTC) that holds the moment."""
     moment = moment.replace(minute=0, second=0, microsecond=0)
     return moment.replace(hour=0) if bucket == 'day' else moment
 

@@ -176,13 +176,15 @@ def delete_prompt(core: Core, actor: Actor, ref: str) -> None:
             raise Conflict(f'prompt {prompt.name!r} is used by a deployment') from None
 
 
-def preview_prompt(core: Core, actor: Actor, ref: str, *, user_input: str, version: int | None = None) -> list[dict]:
-    """The messages a run with this input would send."""
+def preview_prompt(
+    core: Core, actor: Actor, ref: str, *, user_input: str | None, variables: dict | None = None, version: int | None = None
+) -> list[dict]:
+    """The messages a run with this input text and these variables would send."""
     actor.require('prompts:read')
     with core.session() as session:
         prompt = find_prompt(session, ref)
         chosen = _version_or_404(session, prompt, version)
-    return build_messages(chosen.template, user_input, input_schema=chosen.input_schema)
+    return build_messages(chosen.template, user_input, variables=variables, input_schema=chosen.input_schema)
 
 
 def find_prompt(session: Session, ref: str) -> Prompt:

@@ -52,6 +52,7 @@ def checked_request(
     if variables is not None:
         checked_variables(variables)
     reject_nul(userInput=user_input, traceId=trace_id, fileId=file_id)
+    _reject_nul_in_variables(variables)
     check_choice('origin', origin, Origin)
     if file_id is not None and not isinstance(file_id, str):
         raise Invalid('fileId', 'must be a file id')
@@ -61,6 +62,13 @@ def checked_request(
              'traceId': trace_id, 'fileId': file_id}  # fmt: skip
     claim = idempotency.Claim(key, _fingerprint(asked)) if key is not None else None
     return RunRequest(user_input, variables, options, trace_id, file_id, Origin(origin), claim)
+
+
+def _reject_nul_in_variables(variables: dict | None) -> None:
+    try:
+        reject_nul(variables=variables)
+    except RecursionError:
+        raise Invalid('variables', 'are JSON nested too deeply') from None
 
 
 def _fingerprint(asked: dict[str, Any]) -> str:

@@ -56,16 +56,21 @@ class Settings:
 
 
 def parse_workers(text: str) -> dict:
-    """'auto' (one worker process per core), '0' (none: an API/UI-only node), a number, or 'inline' (one in the web
-    process)."""
+    """'auto', '0' (none: an API/UI-only node), a number of worker processes, or 'inline' (one in the web process)."""
     text = text.strip().lower()
     if text == 'inline':
         return {'workers': 0, 'inline_worker': True}
     if text == 'auto':
-        return {'workers': os.cpu_count() or 1}
+        return {'workers': auto_workers()}
     if not text.isdigit():
         raise ValueError(f'HYPERSIGIL_WORKERS: cannot read {text!r} (auto, inline, 0 or a number of processes)')
     return {'workers': int(text)}
+
+
+def auto_workers() -> int:
+    """A core for the web process and one worker process per other core: on 2 cores, web + 1 worker served the most runs
+    a second (bench/api.py --workers inline,1,2; three processes on two cores queue for CPU)."""
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def parse_concurrency(text: str) -> dict[str, int]:

@@ -161,6 +161,9 @@ def _check_against_schema(run_input: RunInput, schema: dict) -> None:
     except RecursionError:
         raise Invalid(field, 'is JSON nested too deeply') from None
     if error is not None:
+        path = list(error.absolute_path)
+        if run_input.variables_given and path and isinstance(path[0], str):
+            field = f'variables.{path[0]}'  # the variable at fault, so a form can say it under its input
         raise Invalid(field, f'does not match the input schema at {error.json_path}: {error.message}')
 
 

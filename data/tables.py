@@ -246,6 +246,24 @@ class Rollout(SQLModel, table=True):
     ended_at: datetime | None = None
 
 
+class MetricsHour(SQLModel, table=True):
+    """One closed hour of a deployment's runs, rolled up when metrics first read it, so a chart over 30 days reads 720
+    rows rather than every run. `figures` maps each revision to [executions, completed, failed, input tokens, output
+    tokens, cost in USD or null, durations]; `durations` holds each revision's completed runs' durations (ms), sorted,
+    as int32 in that order, so percentiles over any span stay exact. A row is `final` once none of its runs was
+    pending or running when it was made; an hour that was not is made again at the next read."""
+
+    __tablename__ = 'metrics_hour'
+
+    deployment_id: str = Field(
+        sa_column=sa.Column(sa.String(36), sa.ForeignKey('deployment.id', ondelete='CASCADE'), primary_key=True)
+    )
+    hour: datetime = Field(primary_key=True)
+    figures: dict = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    durations: bytes = Field(default=b'', sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    final: bool = True
+
+
 class IdempotencyKey(SQLModel, table=True):
     """An API key's `Idempotency-Key` and the run it started: a retry with the same key gets that run, for 24 h."""
 

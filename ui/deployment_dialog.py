@@ -26,7 +26,7 @@ class DeploymentDialog:
         self.me, self.core, self.on_saved = me, me.core, on_saved
         self.editing: DeploymentView | None = None
         self._filling = False  # while the form is filled in code, the change handlers stay quiet
-        with ui.dialog() as self.dialog, ui.card().classes('w-[36rem] gap-2'):
+        with ui.dialog() as self.dialog, ui.card().classes('w-[36rem] max-w-full gap-2'):
             self.title = ui.label().classes('text-lg font-semibold')
             self.name = ui.input('Name').classes('w-full').mark('deployment-name')
             self.name_help = ui.label().classes('text-xs text-slate-500 -mt-1')

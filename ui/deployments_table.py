@@ -14,6 +14,7 @@ from core.permissions import Actor
 from ui import display, feedback
 from ui.deployment_batch import DeploymentBatch
 from ui.frame import EmptyState
+from ui.responsive import phone_columns
 from ui.session import SignedIn
 
 # table column -> core's orderBy
@@ -27,6 +28,7 @@ COLUMNS = [
     {'name': 'created', 'label': 'Created', 'field': 'created', 'sortable': True, 'align': 'left'},
     {'name': 'updated', 'label': 'Updated', 'field': 'updated', 'sortable': True, 'align': 'left'},
 ]
+COLUMNS = phone_columns(COLUMNS, keep=('name', 'model'))  # the rest on the deployment's page
 PAGE_SIZES = [10, 20, 50, 100]
 
 
@@ -80,7 +82,7 @@ def deployment_rows(core: Core, actor: Actor, request: TableRequest) -> tuple[li
             'id': d.id,
             'name': d.name,
             'prompt': display.prompt_version(names.get(d.prompt_id, '(prompt not shown)'), d.prompt_version),
-            'provider': d.provider,
+            'provider': display.provider_name(d.provider),
             'model': d.model,
             'options': display.options_text(d.options),
             'created': display.when(d.created_at),
@@ -102,9 +104,9 @@ class DeploymentsTable:
         self.me, self.url = me, url
         start = start or TableRequest()
         self.all_matching = False  # "select all N matching": the batch is every row the search matches, on any page
-        with ui.row().classes('w-full items-center gap-2'):
+        with ui.row().classes('w-full items-center gap-2 flex-wrap'):
             self.search = ui.input('Search name, provider or model', value=start.search, on_change=self.reload)
-            self.search.props('clearable dense outlined debounce=300').classes('w-96')
+            self.search.props('clearable dense outlined debounce=300').classes('w-full sm:w-96')
             self.batch_bar = ui.row().classes('items-center gap-2')
         pagination = {'sortBy': start.sort_by, 'descending': start.descending, 'page': start.page}
         pagination |= {'rowsPerPage': start.rows_per_page, 'rowsNumber': 0}

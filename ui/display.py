@@ -28,6 +28,10 @@ def duration(milliseconds: int | None) -> str:
     return f'{milliseconds} ms' if milliseconds < 10_000 else f'{milliseconds / 1000:.1f} s'
 
 
+def attempts(count: int) -> str:
+    return '1 attempt' if count == 1 else f'{count} attempts'
+
+
 def pretty_result(text: str | None) -> tuple[str, bool]:
     """The result, pretty-printed when it is JSON; and whether it was."""
     if not text:
@@ -36,6 +40,24 @@ def pretty_result(text: str | None) -> tuple[str, bool]:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False), True
     except ValueError:
         return text, False
+
+
+SCOPE_LABELS = {  # what each API key scope lets a program do, in words (the id stays beside it, for API users)
+    'deployments:run': 'Run deployments',
+    'deployments:read': 'See deployments',
+    'deployments:write': 'Create, change and delete deployments',
+    'prompts:read': 'See prompts',
+    'prompts:write': 'Create, change and delete prompts',
+    'executions:read': 'See executions and their results',
+    'executions:write': 'Cancel executions',
+    'files:read': 'See and download files',
+    'files:write': 'Upload and delete files',
+    'admin': 'Everything, including keys and users',
+}
+
+
+def scope_label(scope: str) -> str:
+    return SCOPE_LABELS.get(scope, scope)
 
 
 PROVIDER_NAMES = {Provider.OPENAI: 'OpenAI', Provider.ANTHROPIC: 'Anthropic', Provider.OLLAMA: 'Ollama'}

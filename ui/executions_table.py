@@ -15,6 +15,7 @@ from core.follow import ExecutionChange, watch_executions
 from core.vocabulary import ExecutionStatus
 from ui import display, feedback, live
 from ui.frame import EmptyState
+from ui.responsive import phone_columns
 from ui.session import SignedIn
 
 STATUS_COLORS = {
@@ -34,6 +35,7 @@ COLUMNS = [
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right'},
     {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left', 'sortable': True},
 ]
+COLUMNS = phone_columns(COLUMNS, keep=('status', 'deployment'))  # the rest on the execution's page
 # filter -> its URL parameter
 URL_FILTERS = {
     'deployment': 'deployment',
@@ -115,6 +117,7 @@ class ExecutionsTable:
         pagination = {'page': state.page, 'rowsPerPage': state.page_size, 'rowsNumber': 0, 'sortBy': 'created'}
         pagination['descending'] = state.order == 'desc'
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
+        self.table.props('hide-no-data')  # our own empty note says what to do instead of "No data available"
         self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered hide-no-data')
         self.table.add_slot('body-cell-status', STATUS_CELL)
         self.table.on('request', self._on_request)
@@ -154,8 +157,10 @@ class ExecutionsTable:
             ui.navigate.history.replace(f'{self.url}?{query}' if query else self.url)
         if result.total:
             self.empty.show(None)
-        elif any(vars(self.filters).values()):
+        elif any(value for name, value in vars(self.filters).items() if name != 'deployment'):
             self.empty.show('No execution matches these filters.')
+        elif self.filters.deployment:
+            self.empty.show(f'No executions of {self.filters.deployment} yet. Run it from "Try it" or through the API.')
         else:
             self.empty.show('No executions yet. Run a deployment from its "Try it" panel or through the API.')
 
@@ -183,7 +188,7 @@ def execution_row(execution: ExecutionView) -> dict:
         'status': execution.status,
         'statusColor': STATUS_COLORS.get(execution.status, 'grey'),
         'deployment': execution.deployment_name or '(playground)',
-        'model': f'{execution.provider} · {execution.model}',
+        'model': f'{display.provider_name(execution.provider)} · {execution.model}',
         'origin': execution.origin,
         'traceId': execution.trace_id or '',
         'tokens': tokens,

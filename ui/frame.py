@@ -8,7 +8,9 @@ from nicegui import ui
 from core import users
 from core.errors import DomainError
 from ui import feedback
+from ui.local_time import localize_times
 from ui.session import SignedIn
+from ui.webhook_notice import webhook_notice
 
 NAVIGATION = (
     ('Deployments', '/deployments', 'rocket_launch'),
@@ -27,7 +29,8 @@ def frame(title: str, me: SignedIn, *, section: str | None = None) -> Iterator[u
     Menu button opens it over the content and closes it again.
     """
     ui.page_title(f'{title} · Hypersigil')
-    ui.add_css(DARK_CSS)
+    ui.add_css(PHONE_CSS + CODE_CSS + DARK_CSS)
+    localize_times()
     section = section or title
     with ui.header().classes('items-center justify-between no-wrap bg-slate-800 px-2 sm:px-4 py-2'):
         with ui.row().classes('items-center gap-1 no-wrap'):
@@ -50,9 +53,19 @@ def frame(title: str, me: SignedIn, *, section: str | None = None) -> Iterator[u
     menu.on_click(drawer.toggle)
     with ui.column().classes('w-full max-w-screen-xl mx-auto p-3 sm:p-4 gap-4 min-w-0') as content:
         ui.label(title).classes('text-2xl font-semibold')
+        webhook_notice(me)
         yield content
 
 
+# below 1024 px the navigation slides in over the page; the header stays above it, so its Menu button can close it
+PHONE_CSS = """
+@media (max-width: 1023.98px) {
+  .q-header { z-index: 3001; }
+  .q-drawer--mobile .q-drawer__content { padding-top: 3.5rem; }
+}
+"""
+# NiceGUI's copy button on code boxes is at 20 % opacity until hovered: nearly invisible, and a phone has no hover
+CODE_CSS = '.nicegui-code-copy { opacity: 0.75; background: rgba(255, 255, 255, 0.85); }'
 # the pages' light greys, turned for a dark background (Tailwind's classes stay as they are in the page code)
 DARK_CSS = """
 body.body--dark .bg-slate-50, body.body--dark .bg-slate-100 { background-color: #1e293b !important; }

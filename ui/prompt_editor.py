@@ -46,6 +46,11 @@ class PromptEditor:
         with ui.row():
             self.save_button = ui.button('Save' if prompt else 'Create prompt', icon='save', on_click=self.save)
             self.save_button.set_enabled(me.may('prompts:write'))
+        if not me.may('prompts:write'):  # a viewer reads the prompt; fields that take typing would promise a save
+            for field in (self.name, self.template, self.input_schema, self.response_schema):
+                field.props('readonly')
+            self.accepts_file.disable()
+            ui.label('Your role can read prompts but not change them.').classes('text-xs text-slate-500').mark('read-only-note')
         with ui.card().classes('w-full'):
             ui.label('Preview').classes('font-semibold')
             self.sample = VariableInputs(self._names_or_none() or [], marker='sample', text_label='Sample input')
@@ -88,9 +93,10 @@ class PromptEditor:
     async def preview(self) -> None:
         """Render what is in the editor now (saved or not) with the sample values."""
         feedback.clear_invalid(self.sample.fields)
-        user_input, variables = self.sample.run_input()
         try:
             schema = _parse_json(self.input_schema, 'inputSchema')
+            self.sample.show(self.sample.names, schema)  # the values typed as the schema says
+            user_input, variables = self.sample.run_input()
             messages = await self.me.act(_render, self.template.value or '', user_input, variables, schema)
         except Invalid as error:
             messages, problem = [], feedback.message_of(error)
@@ -113,7 +119,7 @@ class PromptEditor:
         if names is None:
             return  # the label says what is wrong; the sample inputs stay as they were
         self.variables.text = 'Variables: ' + (', '.join(names) if names else 'none (the template becomes the system message)')
-        self.sample.show(names)
+        self.sample.show(names, _schema_quietly(self.input_schema))
 
     def _names_or_none(self) -> list[str] | None:
         """The template's variables, or None (said on the page) while it does not parse."""
@@ -129,6 +135,14 @@ def _render(
 ) -> list[dict]:
     """The messages the editor's template would send (off the event loop: it may validate against a schema)."""
     return build_messages(template, user_input, variables=variables, input_schema=input_schema)
+
+
+def _schema_quietly(area: ui.textarea) -> dict | None:
+    """The schema typed so far, or None while it is not JSON (saving or previewing says so)."""
+    try:
+        return _parse_json(area, 'inputSchema')
+    except Invalid:
+        return None
 
 
 def _json_area(label: str, value: dict | None) -> ui.textarea:

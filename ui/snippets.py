@@ -42,6 +42,10 @@ if (!response.ok) throw new Error(await response.text());
 console.log((await response.json()).result);"""
 
 
+# the whole URL stays in view: long lines wrap instead of running out of the box
+WRAPPED = '.snippet pre { white-space: pre-wrap; word-break: break-all; }'
+
+
 def snippet_texts(base_url: str, name: str, variables: list[str]) -> dict[str, str]:
     """{'curl': ..., 'Python': ..., 'JavaScript': ...} for the deployment `name` whose template uses `variables`."""
     url = f'{base_url.rstrip("/")}/api/v1/deployments/{name}/run'
@@ -71,13 +75,14 @@ def run_body(variables: list[str]) -> dict:
 def run_snippets(base_url: str, name: str, variables: list[str]) -> None:
     """Tabs with the three snippets; each code block has its own copy button."""
     texts = snippet_texts(base_url, name, variables)
+    ui.add_css(WRAPPED)
     languages = {'curl': 'bash', 'Python': 'python', 'JavaScript': 'javascript'}
     with ui.tabs().classes('w-full') as tabs:
         tab = {label: ui.tab(label) for label in texts}
     with ui.tab_panels(tabs, value=tab['curl']).classes('w-full'):
         for label, text in texts.items():
             with ui.tab_panel(tab[label]):
-                ui.code(text, language=languages[label]).classes('w-full').mark(f'snippet-{label.lower()}')
+                ui.code(text, language=languages[label]).classes('w-full snippet').mark(f'snippet-{label.lower()}')
     ui.label(
         f'Create an API key with the deployments:run scope under Settings and export it as {KEY_VARIABLE}. '
         'Replace each <placeholder> with your value.'

@@ -19,11 +19,14 @@ from ui.variable_inputs import VariableInputs
 
 
 class TryIt:
-    """`variables`: the names the template of the prompt version the deployment runs uses (one input each)."""
+    """`variables`: the names the template of the prompt version the deployment runs uses (one input each); `schema`:
+    that version's input schema (it types the values)."""
 
-    def __init__(self, me: SignedIn, deployment: DeploymentView, *, accepts_file: bool, variables: list[str]) -> None:
+    def __init__(
+        self, me: SignedIn, deployment: DeploymentView, *, accepts_file: bool, variables: list[str], schema: dict | None
+    ) -> None:
         self.me, self.core, self.deployment = me, me.core, deployment
-        self.inputs = VariableInputs(variables, marker='try')
+        self.inputs = VariableInputs(variables, marker='try', schema=schema)
         with ui.expansion('Option overrides, trace id, file').classes('w-full'):
             self.options = OptionInputs(me.core)
             self.options.show(deployment.provider, {})
@@ -49,9 +52,9 @@ class TryIt:
     def fields(self) -> dict:
         return {**self.inputs.fields, **self.fixed_fields}
 
-    def show_variables(self, variables: list[str]) -> None:
+    def show_variables(self, variables: list[str], schema: dict | None) -> None:
         """One input per variable of the template the deployment runs now (after an edit)."""
-        self.inputs.show(variables)
+        self.inputs.show(variables, schema)
 
     async def run(self) -> None:
         """Start the execution, then show its text deltas as they arrive and its final record at the end."""
@@ -98,9 +101,8 @@ class TryIt:
         if execution.status == ExecutionStatus.COMPLETED:
             self.output.text = text
             tokens = f'{execution.input_tokens} in / {execution.output_tokens} out'
-            self.status.text = (
-                f'completed in {display.duration(execution.duration_ms)} · {tokens} tokens · {execution.attempts} attempt(s)'
-            )
+            took = display.duration(execution.duration_ms)
+            self.status.text = f'completed in {took} · {tokens} tokens · {display.attempts(execution.attempts)}'
             if execution.result_valid is False:
                 self.status.text += f' · does not match the response schema: {execution.result_validation_message}'
         else:

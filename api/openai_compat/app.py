@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from api import docs
 from api.openai_compat import errors, routes
 
 openai_api = FastAPI(
@@ -9,8 +10,9 @@ openai_api = FastAPI(
     version='1.0.0',
     description='`openai.OpenAI(base_url="<host>/api/v1/openai", api_key="hs_…")`: `model` is a deployment name.',
     openapi_url='/openapi.json',
-    docs_url='/docs',
+    docs_url=None,  # api/docs.py serves them, with Swagger UI's files from our own process
     redoc_url=None,
 )
 errors.install(openai_api)
+docs.install(openai_api)
 openai_api.include_router(routes.router)

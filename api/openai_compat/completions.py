@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from core.executions import ExecutionView
+from core.vocabulary import ExecutionStatus
 
 
 def completion(execution: ExecutionView) -> dict[str, Any]:
@@ -33,6 +34,17 @@ def envelope(execution_id: str, kind: str, created: datetime, model: str) -> dic
 def usage(execution: ExecutionView) -> dict[str, int]:
     prompt, completion_tokens = execution.input_tokens or 0, execution.output_tokens or 0
     return {'prompt_tokens': prompt, 'completion_tokens': completion_tokens, 'total_tokens': prompt + completion_tokens}
+
+
+def failure(execution: ExecutionView) -> dict:
+    """Why a finished execution has no completion to give, as an OpenAI error object."""
+    if execution.status == ExecutionStatus.COMPLETED:
+        message, code = 'the provider was retried and its new answer does not continue the text already streamed', 'retried'
+    elif execution.status == ExecutionStatus.CANCELLED:
+        message, code = 'the execution was cancelled', 'cancelled'
+    else:
+        message, code = f'the run failed: {execution.error or "no reason given"}', 'provider_error'
+    return {'message': f'{message} (execution {execution.id})', 'type': 'server_error', 'param': None, 'code': code}
 
 
 class Chunks:

@@ -2,15 +2,16 @@
 
 import logging
 from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import ApiKeyToken, CoreDep, DeploymentsRun
-from api.openai_compat.completions import completion
+from api.openai_compat.completions import completion, failure
 from api.openai_compat.errors import DO_NOT_RETRY, openai_error
 from api.openai_compat.schemas import ChatCompletionRequest
-from api.openai_compat.stream import completion_stream, failure
+from api.openai_compat.stream import completion_stream
 from api.rate_limits import quota_headers
 from api.routes.runs import KeyedQueue
 from core import chat_completions
@@ -28,31 +29,46 @@ WAIT_SECONDS = 600.0
 @router.get('/models')
 def list_models(core: CoreDep, actor: DeploymentsRun):
     """The deployments this key may run (it needs `deployments:run`), as OpenAI `model` objects: id = name."""
-    found = chat_completions.runnable_deployments(core, actor)
-    models = [
-        {'id': deployment.name, 'object': 'model', 'created': int(deployment.created_at.timestamp()), 'owned_by': 'hypersigil'}
-        for deployment in found
-    ]
-    return {'object': 'list', 'data': models}
+    return {'object': 'list', 'data': [_model(deployment) for deployment in chat_completions.runnable_deployments(core, actor)]}
+
+
+@router.get('/models/{model}')
+def retrieve_model(core: CoreDep, actor: DeploymentsRun, model: str):
+    """One deployment as an OpenAI `model` object; 404 `model_not_found` when there is none by that name."""
+    return _model(chat_completions.runnable_deployment(core, actor, model))
 
 
 @router.post('/chat/completions')
-async def create_chat_completion(core: CoreDep, token: ApiKeyToken, body: ChatCompletionRequest) -> Response:
+async def create_chat_completion(
+    core: CoreDep,
+    token: ApiKeyToken,
+    body: ChatCompletionRequest,
+    idempotency_key: Annotated[
+        str | None, Header(alias='Idempotency-Key', description='as for runs: a retry gets the same execution (24 h)')
+    ] = None,
+) -> Response:
     """Run deployment `model` with the last user message as its input (and `variables`, when sent): a
     `chat.completion` once it has finished, or with `stream: true` its `chat.completion.chunk` events as it is written.
-    Each call is an execution with origin `openai`; `chatcmpl-<executionId>` names it."""
+    Each call is an execution with origin `openai`; `chatcmpl-<executionId>` names it. With `Idempotency-Key`, a
+    repeated call answers with the execution the first one queued (`Idempotent-Replayed: true`)."""
     chat = chat_completions.chat_run(
         messages=[message.model_dump() for message in body.messages], variables=body.variables,
         temperature=body.temperature, top_p=body.top_p,
+        max_tokens=body.max_completion_tokens if body.max_completion_tokens is not None else body.max_tokens,
     )  # fmt: skip
     execution_id = new_execution_id()
-    queue = KeyedQueue(partial(chat_completions.run_chat, core, token, body.model, chat, execution_id=execution_id))
+    queue = KeyedQueue(partial(
+        chat_completions.run_chat, core, token, body.model, chat, execution_id=execution_id, trace_id=body.trace_id,
+        idempotency_key=idempotency_key,
+    ))  # fmt: skip
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         response = await completion_stream(core, execution_id, queue, model=body.model, include_usage=include_usage)
     else:
         response = _answer(await _waited(core, execution_id, queue))
     response.headers.update(quota_headers(queue.accepted.quota if queue.accepted else None))
+    if queue.accepted and queue.accepted.replayed:
+        response.headers['Idempotent-Replayed'] = 'true'
     return response
 
 
@@ -66,6 +82,10 @@ async def _waited(core: Core, execution_id: str, queue: KeyedQueue) -> Execution
             raise  # refused: the caller's mistake, or nothing was queued
         log.exception('waiting for execution %s failed', execution_id)
         return None
+
+
+def _model(deployment: chat_completions.RunnableDeployment) -> dict:
+    return {'id': deployment.name, 'object': 'model', 'created': int(deployment.created_at.timestamp()), 'owned_by': 'hypersigil'}
 
 
 def _answer(execution: ExecutionView | None) -> Response:

@@ -26,8 +26,11 @@ class ChatCompletionRequest(BaseModel):
     model: str = Field(min_length=1, max_length=100, description='the deployment to run, by name')
     messages: list[ChatMessage] = Field(min_length=1, description="the last `user` message is the run's userInput")
     variables: dict[str, Any] | None = Field(default=None, description="the template's variables (SDK: `extra_body`)")
+    trace_id: str | None = Field(default=None, alias='traceId', description="the run's trace id (SDK: `extra_body`)")
     temperature: float | None = Field(default=None, description="overrides the deployment's, for this call (0 to 1)")
     top_p: float | None = Field(default=None, description="overrides the deployment's topP, for this call (0 to 1)")
+    max_tokens: int | None = Field(default=None, description="overrides the deployment's maxTokens, for this call")
+    max_completion_tokens: int | None = Field(default=None, description='the same as max_tokens (wins over it)')
     stream: bool = Field(default=False, description='`chat.completion.chunk` server-sent events, then `[DONE]`')
     stream_options: StreamOptions | None = None
-    n: int = Field(default=1, ge=1, le=1, description='one choice per call')
+    n: int | None = Field(default=None, ge=1, le=1, description='one choice per call')

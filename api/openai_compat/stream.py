@@ -1,12 +1,13 @@
 """A streamed chat completion: the execution's text as `chat.completion.chunk` events while it is written."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from datetime import UTC, datetime
 
 from starlette.responses import StreamingResponse
 
-from api.openai_compat.completions import DONE, Chunks, data
+from api.openai_compat.completions import DONE, Chunks, data, failure
+from api.routes.runs import KeyedQueue
 from api.streams import KEEPALIVE_SECONDS, SSE_HEADERS
 from core.app import Core
 from core.executions import ExecutionView
@@ -15,13 +16,14 @@ from core.vocabulary import ExecutionStatus
 
 
 async def completion_stream(
-    core: Core, execution_id: str, queue: Callable[[], Awaitable[ExecutionView]], *, model: str, include_usage: bool
+    core: Core, execution_id: str, queue: KeyedQueue, *, model: str, include_usage: bool
 ) -> StreamingResponse:
     """The `text/event-stream` response. The run is queued here, before the route returns, so a refused run is still
-    an error the SDK raises, not a broken stream."""
+    an error the SDK raises, not a broken stream. A replayed call (Idempotency-Key) follows the first call's run."""
     updates = follow(core, execution_id, queue=queue, quiet_seconds=KEEPALIVE_SECONDS)
     first = await anext(updates)
-    chunks = Chunks(execution_id, datetime.now(UTC), model, include_usage=include_usage)
+    followed = queue.accepted.execution.id if queue.accepted else execution_id
+    chunks = Chunks(followed, datetime.now(UTC), model, include_usage=include_usage)
     return StreamingResponse(_events(first, updates, chunks), media_type='text/event-stream', headers=SSE_HEADERS)
 
 
@@ -56,14 +58,3 @@ async def _ending(execution: ExecutionView, sent: str, chunks: Chunks) -> AsyncI
         yield DONE
         return
     yield data({'error': failure(execution)})  # the SDKs raise an APIError for an `error` event
-
-
-def failure(execution: ExecutionView) -> dict:
-    """Why a finished execution has no completion to give, as an OpenAI error object."""
-    if execution.status == ExecutionStatus.COMPLETED:
-        message, code = 'the provider was retried and its new answer does not continue the text already streamed', 'retried'
-    elif execution.status == ExecutionStatus.CANCELLED:
-        message, code = 'the execution was cancelled', 'cancelled'
-    else:
-        message, code = f'the run failed: {execution.error or "no reason given"}', 'provider_error'
-    return {'message': f'{message} (execution {execution.id})', 'type': 'server_error', 'param': None, 'code': code}

@@ -68,4 +68,7 @@ def list_versions(core: CoreDep, actor: PromptsRead, ref: str):
 @router.post('/{ref}/preview', response_model=PreviewPublic, responses=NOT_FOUND)
 def preview_prompt(core: CoreDep, actor: PromptsRead, ref: str, body: PreviewRequest):
     """The messages a run with this input would send, without running anything."""
-    return PreviewPublic(messages=prompts.preview_prompt(core, actor, ref, user_input=body.user_input, version=body.version))
+    messages = prompts.preview_prompt(
+        core, actor, ref, user_input=body.user_input, variables=body.variables, version=body.version
+    )
+    return PreviewPublic(messages=messages)

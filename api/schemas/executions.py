@@ -32,7 +32,15 @@ class RunAccepted(ResponseModel):
     revision: int | None
 
 
-ExecutionPublic = public_model(ExecutionView, 'ExecutionPublic')
+ExecutionPublic = public_model(
+    ExecutionView,
+    'ExecutionPublic',
+    descriptions={
+        'user_input': "the caller's text ({{input}}); empty when the run sent only variables",
+        'variables': "the run's variables as sent (null: none were sent)",
+        'messages': 'what was sent to the provider; left out of run answers (wait, stream) to keys without executions:read',
+    },
+)
 
 
 class ExecutionsPublic(PageFields):

@@ -46,7 +46,8 @@ class PromptVersionsPublic(ResponseModel):
 
 
 class PreviewRequest(RequestModel):
-    user_input: str = Field(description='as for a run')
+    user_input: str | None = Field(default=None, description='as for a run: the text the template shows as {{input}}')
+    variables: dict[str, Any] | None = Field(default=None, description="as for a run: the template's other variables")
     version: int | None = Field(default=None, ge=1, description='defaults to the latest')
 
 

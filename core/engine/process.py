@@ -6,6 +6,7 @@ runs in flight a short grace; what it still held returns to the queue (handed ba
 
 import asyncio
 import logging
+import os
 import signal
 
 from core.app import Core, build_core
@@ -50,7 +51,7 @@ async def _serve(core: Core, parent: ParentWatch | None) -> None:
     await worker.start()
     await deliverer.start()  # webhook deliveries go out from wherever executions run
     await stop.wait()
-    if parent is not None and parent.gone:
+    if parent is not None and (parent.gone or os.getppid() != parent.pid):  # (its SIGTERM may come first)
         worker.grace_seconds = min(worker.grace_seconds, ORPHAN_GRACE_SECONDS)
     await worker.stop()
     await deliverer.stop()

@@ -6,22 +6,26 @@ notices that the supervisor itself died (even by SIGKILL, which leaves no time t
 """
 
 import asyncio
+import ctypes
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 
 log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None).prctl if sys.platform == 'linux' else None  # looked up here: not in a forked child
 SUPERVISOR_PID = 'HYPERSIGIL_SUPERVISOR_PID'
 RESTART_SECONDS = (0.5, 30.0)  # the first and longest delay before restarting a worker that died
 HEALTHY_SECONDS = 30.0  # a worker that lived this long restarts at once after dying: it was not a crash loop
 STOP_SECONDS = 15.0  # a worker's graceful stop (runs in flight get 10 s) before it is killed
 PARENT_CHECK_SECONDS = 0.25
-ORPHAN_GRACE_SECONDS = 2.0  # runs in flight when the supervisor died: this long to finish, then handed back
-ORPHAN_EXIT_SECONDS = 4.0  # ... and the worker ends by then whatever is left to do (a start, a lock wait)
+ORPHAN_GRACE_SECONDS = 1.5  # runs in flight when the supervisor died: this long to finish, then handed back
+ORPHAN_EXIT_SECONDS = 3.5  # ... and the worker ends by then whatever is left to do (a start, a lock wait)
 
 
 class Supervisor:
@@ -68,7 +72,7 @@ class Supervisor:
         delay = RESTART_SECONDS[0]
         while not self._stopping:
             began = time.monotonic()
-            process = await asyncio.create_subprocess_exec(*self.command, env=self.env)
+            process = await asyncio.create_subprocess_exec(*self.command, env=self.env, preexec_fn=_die_with_parent)
             self.processes[number] = process
             if not started.done():
                 started.set_result(None)
@@ -80,6 +84,13 @@ class Supervisor:
             await asyncio.sleep(delay)
             delay = min(delay * 2, RESTART_SECONDS[1])
             self.restarts += 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs the worker: SIGTERM when this process dies (Linux), so that a worker killed half-way
+    through its imports ends at once; once started, it stops as ParentWatch says."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def _signal(process: asyncio.subprocess.Process, signum: int) -> None:

@@ -83,6 +83,7 @@ class Worker:
         self._runs: dict[str, Run] = {}
         self._finished: list[tuple[Claim, Outcome, asyncio.Future[bool]]] = []  # outcomes for the next round
         self._adapters: dict[str, ProviderAdapter | DomainError] = {}  # looked up by the rounds, on the database thread
+        self._rollouts = rollouts.Pacing()  # used on the database thread only
         # cancelled while a round that claimed them was still on its way back from the database thread: never started
         self._abandoned: dict[str, None] = {}
         self._wake = asyncio.Event()
@@ -196,7 +197,7 @@ class Worker:
         lease_seconds, on_finished = self.core.settings.lease_seconds, enqueue_executions  # webhooks, in the same transaction
         landed, claims = queue.exchange(self.core.db, finished, wanted, lease_seconds=lease_seconds, on_finished=on_finished)
         # the rollouts these outcomes inform take their next step now (advance, promote, pause, roll back)
-        rollouts.evaluate(self.core, {claim.rollout_id for claim, _ in finished if claim.rollout_id and claim.id in landed})
+        self._rollouts.evaluate(self.core, {claim.rollout_id for claim, _ in finished if claim.rollout_id and claim.id in landed})
         for provider in {claim.provider for claim in claims}:
             try:
                 self._adapters[provider] = find_adapter(self.core, provider)

@@ -46,6 +46,7 @@ class ProviderRegistry:
         if cached and not refresh and cached[0] > time.monotonic():
             return list(cached[1])
         credentials = await asyncio.to_thread(self._resolve, provider)  # may read the database: not on the event loop
+        await asyncio.to_thread(adapter_class, provider)  # the SDK's first import takes seconds: not on the loop either
         models = await self._adapter(provider, credentials).list_models()
         self._models[provider] = (time.monotonic() + self.model_ttl, models)
         return list(models)
@@ -53,7 +54,7 @@ class ProviderRegistry:
     async def models_at(self, provider: str, *, api_key: str | None, base_url: str | None) -> list[str]:
         """The models listed with these credentials (not the saved ones), through a client made and closed for it."""
         self._check(provider)
-        adapter = adapter_class(provider)(api_key=api_key, base_url=base_url)
+        adapter = (await asyncio.to_thread(adapter_class, provider))(api_key=api_key, base_url=base_url)
         try:
             return await adapter.list_models()
         finally:
@@ -68,7 +69,8 @@ class ProviderRegistry:
         return CATALOG[provider].file_types
 
     def load_adapters(self) -> None:
-        """Import every provider's SDK now (a worker does as it starts, so its first run does not wait for one)."""
+        """Import every provider's SDK now (a worker does as it starts, so its first run does not wait for one; a web
+        process imports one, off its loop, when it first lists that provider's models: the three cost ~65 MB)."""
         for provider in self.names:
             adapter_class(provider)
 

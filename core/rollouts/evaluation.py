@@ -1,14 +1,16 @@
 """The rollout's own steps: advance a stage, promote at 100 %, pause or roll back on a regression.
 
 Who evaluates: the workers. A worker evaluates a rollout right after a round writes outcomes of its runs (so a
-regression is caught within a round of the run that shows it), and every running rollout at its slow poll (so a stage
-whose minutes run out while no run finishes still ends). State and figures are read from the database and the change
-is fenced on the rollout's version (core.rollouts.records.change), so any number of workers on any instances agree: two
-that decide the same step write it once. Blocking: call it on a worker's database thread.
+regression is caught within a round of the run that shows it; `Pacing` spaces out a large rollout's), and every
+running rollout at its slow poll (so a stage whose minutes run out while no run finishes still ends). State and
+figures are read from the database and the change is fenced on the rollout's version (core.rollouts.records.change),
+so any number of workers on any instances agree: two that decide the same step write it once. Blocking: call it on a
+worker's database thread.
 """
 
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -36,6 +38,34 @@ def evaluate(core: Core, rollout_ids: Iterable[str], *, now: datetime | None = N
         if decision is not None:
             taken.append(decision)
     return taken
+
+
+class Pacing:
+    """Keeps a worker's evaluations of a rollout to about a tenth of its database thread's time.
+
+    An evaluation reads the rollout's finished runs; with thousands of them a busy worker would do little else if it
+    evaluated after every round. So a rollout is evaluated again only after ten times its last evaluation's duration:
+    a young rollout (a few runs, a millisecond) still after every round, a large one about once a second.
+    """
+
+    SHARE = 10
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, step: Callable[..., list] | None = None) -> None:
+        self._clock = clock
+        self._step = step or evaluate  # what evaluating one rollout does (a test may count the calls instead)
+        self._next: dict[str, float] = {}
+
+    def evaluate(self, core: Core, rollout_ids: Iterable[str]) -> list[Decision]:
+        taken = []
+        for rollout_id in rollout_ids:
+            started = self._clock()
+            if started < self._next.get(rollout_id, 0.0):
+                continue
+            taken += self._step(core, [rollout_id])
+            self._next[rollout_id] = started + (self._clock() - started) * self.SHARE
+        if len(self._next) > 1000:  # ended rollouts: forget them
+            self._next = {key: value for key, value in self._next.items() if value > self._clock()}
+        return taken
 
 
 def running_rollouts(core: Core) -> list[str]:

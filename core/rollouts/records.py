@@ -189,11 +189,11 @@ def change(
         return False
     if status == RolloutStatus.PROMOTED:
         _promote(connection, row, now)
-    _queue_webhooks(connection, row.id, row.deployment_id)
+    queue_webhooks(connection, row.id, row.deployment_id)
     return True
 
 
-def _queue_webhooks(connection: sa.Connection, rollout_id: str, deployment_id: str) -> None:
+def queue_webhooks(connection: sa.Connection, rollout_id: str, deployment_id: str) -> None:
     """`rollout.updated` with the rollout as the API returns it, queued in the change's own transaction."""
     from core.webhooks.outbox import enqueue_event  # here: the outbox imports the run path, which imports rollouts
     from core.webhooks.records import camel_record

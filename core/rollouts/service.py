@@ -130,6 +130,7 @@ def _insert(core: Core, actor: Actor, current: Deployment, config: dict, setting
             connection.execute(sa.insert(ROLLOUT).values(**row.model_dump()))
         except sa.exc.IntegrityError:  # two starts raced: the unique index on active rollouts let one through
             raise Conflict(f'deployment {current.name!r} already has a rollout under way') from None
+        records.queue_webhooks(connection, row.id, current.id)  # its first status, as every later change
     return row
 
 

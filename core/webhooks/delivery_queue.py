@@ -35,26 +35,41 @@ class DeliveryClaim:
     secrets: tuple[str, ...]
 
 
-def claim_deliveries(engine: sa.Engine, limit: int, *, lease_seconds: float) -> list[DeliveryClaim]:
-    """Take up to `limit` due deliveries of enabled endpoints (and any whose lease expired), oldest due first."""
-    if limit < 1:
-        return []
+def exchange(
+    engine: sa.Engine,
+    outcomes: list[tuple[DeliveryClaim, Attempt]],
+    limit: int,
+    *,
+    lease_seconds: float,
+    schedule: tuple[float, ...],
+) -> tuple[dict[str, DeliveryStatus], list[DeliveryClaim]]:
+    """One transaction per round of the delivery loop: record the attempts made (fenced), then claim up to `limit` due
+    deliveries of enabled endpoints (and any whose lease expired), oldest due first.
+
+    Returns the new status of each delivery whose attempt landed (the others had lost their lease) and the new claims.
+    """
     now = utcnow()
+    with engine.begin() as connection:
+        landed = {
+            claim.id: status for claim, attempt in outcomes if (status := _record(connection, claim, attempt, schedule, now))
+        }
+        claims = _claim(connection, limit, lease_seconds, now) if limit > 0 else []
+    return landed, claims
+
+
+def _claim(connection: sa.Connection, limit: int, lease_seconds: float, now: datetime) -> list[DeliveryClaim]:
     token = new_id()
     params = {'limit': limit, 'token': token, 'now': now, 'expires': now + timedelta(seconds=lease_seconds)}
-    with engine.begin() as connection:
-        rows = connection.execute(_claim_statement(connection.dialect.name == 'sqlite'), params).all()
-        if not rows:
-            return []
-        endpoints = {row.id: row for row in connection.execute(_endpoints({row.endpoint_id for row in rows}))}
-    return [_claim(row, endpoints[row.endpoint_id], token, now) for row in rows if row.endpoint_id in endpoints]
+    rows = connection.execute(_claim_statement(connection.dialect.name == 'sqlite'), params).all()
+    if not rows:
+        return []
+    endpoints = {row.id: row for row in connection.execute(_endpoints({row.endpoint_id for row in rows}))}
+    return [_claim_of(row, endpoints[row.endpoint_id], token, now) for row in rows if row.endpoint_id in endpoints]
 
 
-def record_attempt(
-    engine: sa.Engine, claim: DeliveryClaim, attempt: Attempt, *, schedule: tuple[float, ...]
+def _record(
+    connection: sa.Connection, claim: DeliveryClaim, attempt: Attempt, schedule: tuple[float, ...], now: datetime
 ) -> DeliveryStatus | None:
-    """Write the attempt to the log and the delivery's new state; None when the lease was no longer ours."""
-    now = utcnow()
     delay = retry_delay(claim.round_attempts, schedule) if attempt.retryable else None
     if attempt.delivered:
         status, values = DeliveryStatus.DELIVERED, {'finished_at': now}
@@ -63,12 +78,11 @@ def record_attempt(
     else:
         status, values = DeliveryStatus.FAILED, {'finished_at': now}
     outcome = {'last_status_code': attempt.status_code, 'last_error': attempt.error, 'lease_token': None}
-    with engine.begin() as connection:
-        fenced = _fenced(claim).values(status=status, lease_expires_at=None, **outcome, **values).returning(DELIVERY.c.id)
-        if connection.execute(fenced).first() is None:
-            return None
-        connection.execute(sa.insert(ATTEMPT), _attempt_row(claim, attempt, now))
-        _note_on_endpoint(connection, claim.endpoint_id, attempt, now)
+    fenced = _fenced(claim).values(status=status, lease_expires_at=None, **outcome, **values).returning(DELIVERY.c.id)
+    if connection.execute(fenced).first() is None:
+        return None
+    connection.execute(sa.insert(ATTEMPT), _attempt_row(claim, attempt, now))
+    _note_on_endpoint(connection, claim.endpoint_id, attempt, now)
     return status
 
 
@@ -114,7 +128,7 @@ def _attempt_row(claim: DeliveryClaim, attempt: Attempt, now: datetime) -> dict:
     }
 
 
-def _claim(row: sa.Row, endpoint: sa.Row, token: str, now: datetime) -> DeliveryClaim:
+def _claim_of(row: sa.Row, endpoint: sa.Row, token: str, now: datetime) -> DeliveryClaim:
     secrets = [endpoint.secret_encrypted]
     if endpoint.previous_secret_encrypted and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now:
         secrets.append(endpoint.previous_secret_encrypted)

@@ -43,6 +43,9 @@ CASES = [
     ('POST', '/deployments/no-such-bot/run', {'userInput': 'hi'}, 404, None),
     ('POST', '/deployments/support-bot/run', {'userInput': 'hi', 'options': {'maxTokens': -1}}, 422, 'options.maxTokens'),
     ('POST', '/deployments/support-bot/run', {'userInput': DEEP_JSON}, 422, 'userInput'),
+    ('POST', '/deployments/support-bot/run', {'userInput': 'hi', 'variables': ['a']}, 422, 'variables'),
+    ('POST', '/deployments/support-bot/run', {'variables': {}}, 422, 'userInput'),
+    ('POST', '/deployments/support-bot/run', {}, 422, 'userInput'),
     # prompts
     ('POST', '/prompts', {'name': '', 'template': 'x'}, 422, 'name'),
     ('POST', '/prompts', {'name': UNKNOWN_ID, 'template': 'x'}, 422, 'name'),
@@ -86,6 +89,7 @@ CASES = [
     ('PATCH', '/prompts/greeter', {'template': '\x00'}, 422, 'template'),
     ('POST', '/deployments/support-bot/run', {'userInput': 'hi\x00'}, 422, 'userInput'),
     ('POST', '/deployments/support-bot/run', {'userInput': 'hi', 'traceId': 't\x00'}, 422, 'traceId'),
+    ('POST', '/deployments/support-bot/run', {'userInput': 'hi', 'variables': {'a': ['\x00']}}, 422, 'variables.a[0]'),
     ('POST', '/deployments', {**DEPLOYMENT, 'promptId': 'greeter\x00'}, 422, 'promptId'),
     ('GET', '/deployments/support%00bot', None, 404, None),
     ('GET', '/prompts/greeter%00', None, 404, None),

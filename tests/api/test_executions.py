@@ -10,9 +10,9 @@ from tests.api.test_runs import parse_sse
 
 # DESIGN.md §5, word for word
 DESIGN_EXECUTION_FIELDS = """
-    id status deploymentId deploymentName revision promptId promptVersion provider model options userInput
-    messages result resultValid resultValidationMessage error inputTokens outputTokens durationMs attempts
-    traceId fileId origin createdAt startedAt completedAt
+    id status deploymentId deploymentName revision rolloutId arm promptId promptVersion provider model options
+    userInput variables messages result resultValid resultValidationMessage error inputTokens outputTokens costUsd
+    durationMs attempts traceId fileId origin createdAt startedAt completedAt
 """
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from core import pricing
 from core.engine.queue import EXECUTION
 from core.follow import wait_for_execution
+from data.tables import MetricsHour
 from tests.api.conftest import assert_error, create_deployment, create_prompt
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -67,7 +68,7 @@ def same(actual: dict, wanted: dict) -> None:
 
 
 async def test_counts_percentiles_tokens_and_cost_match_the_rows(client, admin, bot, core):
-    rows = insert_runs(core, bot, 600)
+    rows = insert_runs(core, bot, 6000)  # 4,000 completed: totals counted, not sorted
     params = {'from': START.isoformat(), 'to': (START + timedelta(hours=4)).isoformat(), 'bucket': 'hour'}
     response = await client.get('/deployments/support-bot/metrics', params=params, headers=admin)
     assert response.status_code == 200, response.text
@@ -129,3 +130,29 @@ async def test_each_run_stores_its_cost_and_a_model_without_a_price_has_none(cli
     assert costs['local'] is None
     totals = (await client.get('/deployments/local/metrics', headers=admin)).json()['totals']
     assert (totals['executions'], totals['inputTokens'], totals['costUsd']) == (1, 1200, None)
+
+
+async def test_closed_hours_are_rolled_up_once_and_an_hour_with_unfinished_runs_is_made_again(client, admin, bot, core):
+    rows = insert_runs(core, bot, 300, seed=11)
+    params = {'from': START.isoformat(), 'to': (START + timedelta(hours=4)).isoformat()}
+
+    async def read() -> dict:
+        return (await client.get('/deployments/support-bot/metrics', params=params, headers=admin)).json()
+
+    first = await read()
+    with core.db.connect() as connection:
+        stored = connection.execute(sa.select(MetricsHour.hour, MetricsHour.final).order_by(MetricsHour.hour)).all()
+    assert [hour for hour, _ in stored] == [START + timedelta(hours=hour) for hour in range(4)]
+    assert [final for _, final in stored] == [False, False, False, True]  # runs still pending in each of the three
+    assert await read() == first
+
+    pending = [row['id'] for row in rows if row['status'] == 'pending']
+    with core.db.begin() as connection:
+        connection.execute(sa.update(EXECUTION).where(EXECUTION.c.id.in_(pending)).values(status='completed', duration_ms=1))
+    for row in rows:
+        if row['status'] == 'pending':
+            row.update(status='completed', duration_ms=1)
+    same((await read())['totals'], expected(rows))
+    with core.db.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).where(MetricsHour.final == sa.false())).scalar() == 0
+    same((await read())['totals'], expected(rows))  # now from the rollups alone

@@ -1,10 +1,12 @@
 """The OpenAI-compatible endpoint, driven by the real openai SDK (sync and async clients): deployments are models."""
 
+import re
+
 import openai
 import pytest
 
 from core import api_keys
-from core.permissions import Actor
+from core.permissions import SCOPES, Actor
 from tests.api.conftest import create_deployment, create_prompt
 from tests.api.openai_clients import Clients, asgi_app
 from tests.clock import Clock
@@ -38,6 +40,10 @@ async def test_models_list_names_the_deployments_the_key_may_run(sdk, client, ad
     models = await sdk.call(runner, lambda client: client.models.list())
     assert [model.id for model in models.data] == ['another-bot', 'support-bot']
     assert all(model.object == 'model' and model.created > 0 for model in models.data)
+    assert (await sdk.call(runner, lambda client: client.models.retrieve('support-bot'))).id == 'support-bot'
+    with pytest.raises(openai.NotFoundError) as raised:
+        await sdk.call(runner, lambda client: client.models.retrieve('nobody'))
+    assert raised.value.code == 'model_not_found'
 
 
 async def test_completion_is_the_fake_reply_with_usage_and_an_openai_execution(sdk, client, admin, bot, runner, worker, fake_llm):
@@ -90,10 +96,18 @@ async def test_stream_options_include_usage_gives_usage_in_the_last_chunk(sdk, b
     assert ''.join(chunk.choices[0].delta.content or '' for chunk in chunks[:-1]) == 'Four words of reply.'
 
 
-async def test_temperature_and_top_p_reach_the_provider(sdk, bot, runner, worker, fake_llm):
-    await sdk.call(runner, ask(temperature=0.3, top_p=0.9))
+async def test_temperature_top_p_and_max_tokens_reach_the_provider(sdk, bot, runner, worker, fake_llm):
+    await sdk.call(runner, ask(temperature=0.3, top_p=0.9, max_tokens=50))
     body = fake_llm.last_chat('openai').body
-    assert (body['temperature'], body['top_p']) == (0.3, 0.9)
+    assert (body['temperature'], body['top_p'], body['max_completion_tokens']) == (0.3, 0.9, 50)
+    await sdk.call(runner, ask(max_tokens=50, max_completion_tokens=70))
+    assert fake_llm.last_chat('openai').body['max_completion_tokens'] == 70
+
+
+async def test_a_trace_id_in_the_body_is_the_runs(sdk, client, admin, bot, runner, worker):
+    answer = await sdk.call(runner, ask(extra_body={'traceId': 'ticket-7'}))
+    execution = (await client.get(f'/executions/{answer.id.removeprefix("chatcmpl-")}', headers=admin)).json()
+    assert execution['traceId'] == 'ticket-7'
 
 
 async def test_variables_in_the_body_fill_the_template(sdk, client, admin, runner, worker, fake_llm):
@@ -122,7 +136,8 @@ async def test_a_missing_variable_raises_bad_request_naming_it(sdk, client, admi
         await sdk.call(runner, lambda client: client.chat.completions.create(
             model='letters', messages=[{'role': 'user', 'content': 'go'}], extra_body={'variables': {'customer': 'Ann'}}
         ))  # fmt: skip
-    assert "'topic'" in raised.value.message
+    assert 'variables.topic' in raised.value.message
+    assert raised.value.param == 'variables.topic'
     assert raised.value.status_code == 400
     assert fake_llm.chat_requests() == []
 
@@ -198,6 +213,14 @@ BAD_BODIES = [
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'temperature': 'hot'}, 'temperature'),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'top_p': -0.1}, 'top_p'),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'n': 2}, 'n'),
+    ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'traceId': 7}, 'traceId'),
+    ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'traceId': 'x' * 201}, 'traceId'),
+    ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'max_tokens': 0}, 'max_tokens'),
+    ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'max_tokens': 'many'}, 'max_tokens'),
+    (
+        {'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'max_completion_tokens': 2.5},
+        'max_completion_tokens',
+    ),
     ({'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}], 'stream': 'often'}, 'stream'),
     (
         {
@@ -232,6 +255,86 @@ async def test_a_body_that_is_not_json_is_400_in_openai_shape(client, bot, runne
     assert response.json()['error']['type'] == 'invalid_request_error'
 
 
-async def test_the_compatible_endpoint_documents_itself(client):
+async def test_the_compatible_endpoint_documents_itself_offline(client):
     spec = (await client.get('/openai/openapi.json')).json()
-    assert {'/models', '/chat/completions'} <= set(spec['paths'])
+    assert {'/models', '/models/{model}', '/chat/completions'} <= set(spec['paths'])
+    page = await client.get('/openai/docs')
+    assert page.status_code == 200 and '/api/v1/openai/openapi.json' in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(url.startswith('/api/v1/openai/docs/assets/') for url in assets), assets
+    for url in assets:
+        assert (await client.get(url.removeprefix('/api/v1'))).status_code == 200, url
+
+
+async def test_a_stream_retried_after_a_midstream_failure_carries_the_text_once(sdk, bot, runner, worker, fake_llm):
+    fake_llm.reply('A reply that breaks off halfway, then comes whole.')
+    fake_llm.fail(500, midstream=True, provider='openai')
+    chunks = await sdk.call(runner, ask(stream=True))
+    assert len(fake_llm.chat_requests('openai')) == 2
+    assert (
+        ''.join(chunk.choices[0].delta.content or '' for chunk in chunks) == 'A reply that breaks off halfway, then comes whole.'
+    )
+    assert chunks[-1].choices[0].finish_reason == 'stop'
+
+
+async def test_a_stream_whose_run_fails_ends_with_an_error_the_sdk_raises(sdk, bot, runner, worker, fake_llm):
+    fake_llm.fail(400, message='the provider refuses this', provider='openai')
+    with pytest.raises(openai.APIError) as raised:
+        await sdk.call(runner, ask(stream=True))
+    assert 'the provider refuses this' in raised.value.message
+
+
+async def test_an_idempotency_key_replays_the_first_call(sdk, client, admin, bot, runner, worker, fake_llm):
+    def create(text: str, key: str = 'order-42'):
+        return lambda client: client.chat.completions.with_raw_response.create(
+            model='support-bot', messages=[{'role': 'user', 'content': text}], extra_headers={'Idempotency-Key': key}
+        )
+
+    first = await sdk.call(runner, create('Where is my parcel?'))
+    again = await sdk.call(runner, create('Where is my parcel?'))
+    assert again.headers['idempotent-replayed'] == 'true' and 'idempotent-replayed' not in first.headers
+    assert again.parse().id == first.parse().id
+    assert again.parse().choices[0].message.content == first.parse().choices[0].message.content
+    assert len(fake_llm.chat_requests()) == 1
+    with pytest.raises(openai.BadRequestError) as raised:
+        await sdk.call(runner, create('Another question'))
+    assert raised.value.code == 'idempotency_mismatch'
+    listed = (await client.get('/executions', params={'origin': 'openai'}, headers=admin)).json()
+    assert listed['total'] == 1
+
+
+OPENAI_ENDPOINTS = [
+    ('GET', '/openai/models', None),
+    ('GET', '/openai/models/support-bot', None),
+    ('POST', '/openai/chat/completions', {'model': 'support-bot', 'messages': [{'role': 'user', 'content': 'hi'}]}),
+]
+
+
+@pytest.mark.parametrize('case', ['deployments:run', 'admin', 'every other scope', 'no key', 'revoked', 'expired'])
+@pytest.mark.parametrize(('method', 'path', 'body'), OPENAI_ENDPOINTS, ids=lambda value: value if isinstance(value, str) else '')
+async def test_permission_matrix_in_openai_shape(client, make_key, bot, worker, case, method, path, body):
+    headers = {}
+    if case != 'no key':
+        scopes = [case] if case in ('deployments:run', 'admin') else [s for s in SCOPES if s not in ('deployments:run', 'admin')]
+        headers = {'Authorization': f'Bearer {make_key(*scopes, revoked=case == "revoked", expired=case == "expired")}'}
+    response = await client.request(method, path, json=body, headers=headers)
+    if case in ('deployments:run', 'admin'):
+        assert response.status_code == 200, response.text
+        return
+    error = response.json()['error']
+    assert set(error) == {'message', 'type', 'param', 'code'}
+    if case == 'every other scope':
+        assert response.status_code == 403 and 'deployments:run' in error['message']
+    else:
+        assert response.status_code == 401 and error['code'] == 'invalid_api_key'
+        assert {'no key': 'missing', 'revoked': 'revoked', 'expired': 'expired'}[case] in error['message']
+
+
+async def test_a_deployment_that_needs_a_file_is_refused_naming_file_id(sdk, client, admin, runner):
+    prompt = await create_prompt(client, admin, name='reader', template='Summarise the file.', acceptsFile=True)
+    await create_deployment(client, admin, prompt['id'], name='reader')
+    with pytest.raises(openai.BadRequestError) as raised:
+        await sdk.call(runner, lambda client: client.chat.completions.create(
+            model='reader', messages=[{'role': 'user', 'content': 'go'}]
+        ))  # fmt: skip
+    assert raised.value.param == 'fileId'

@@ -54,7 +54,11 @@ async def test_preview_shows_the_messages_without_running(client, admin, core):
     preview = await client.post('/prompts/greeter/preview', json={'userInput': '{"name": "Ada"}'}, headers=admin)
     assert preview.json() == {'messages': [{'role': 'user', 'content': 'Greet Ada warmly.'}]}
     missing = await client.post('/prompts/greeter/preview', json={'userInput': '{}'}, headers=admin)
-    assert 'name' in assert_error(missing, 422, 'invalid', 'userInput')['message']
+    assert 'name' in assert_error(missing, 422, 'invalid', 'variables.name')['message']
+    given = await client.post('/prompts/greeter/preview', json={'variables': {'name': 'Bo'}}, headers=admin)
+    assert given.json() == {'messages': [{'role': 'user', 'content': 'Greet Bo warmly.'}]}
+    not_an_object = await client.post('/prompts/greeter/preview', json={'variables': ['Bo']}, headers=admin)
+    assert_error(not_an_object, 422, 'invalid', 'variables')
 
 
 async def test_delete_is_204_but_409_while_a_deployment_uses_it(client, admin):

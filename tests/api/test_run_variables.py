@@ -83,6 +83,14 @@ async def test_variables_nested_too_deeply_are_422(client, core, admin, deployme
     assert executions(core) == 0
 
 
+async def test_a_nul_character_in_a_variable_is_422_naming_it(client, core, admin, deployment):
+    body = {'userInput': 'hi', 'variables': {'name': 'A\u0000da', 'language': 'French'}}
+    response = await client.post(RUN, json=body, headers=admin)
+
+    assert_error(response, 422, 'invalid', 'variables.name')
+    assert executions(core) == 0
+
+
 async def test_a_file_needs_files_read_and_nothing_is_written(client, core, admin, make_key):
     prompt = await create_prompt(client, admin, name='reader', template='Describe the file.', acceptsFile=True)
     await create_deployment(client, admin, prompt['id'], name='reader')

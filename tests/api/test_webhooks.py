@@ -137,10 +137,16 @@ async def test_a_promotion_sends_rollout_updated_with_the_rollout_as_the_api_ret
     started = await client.post('/deployments/support-bot/rollouts', json={'changes': {'model': 'gpt-4o'}}, headers=admin)
     assert started.status_code == 201, started.text
     promoted = (await client.post('/deployments/support-bot/rollouts/current/promote', headers=admin)).json()
-    [request] = await webhook_receiver.wait_for_requests(1)
-    sent = Webhook(created['secret']).verify(request.body, request.headers)
-    assert (sent['type'], sent['data']) == ('rollout.updated', promoted)
+    requests = await webhook_receiver.wait_for_requests(2)  # its start, then its promotion
+    sent = {data['status']: (kind, data) for kind, data in (_verified(created, request) for request in requests)}
+    assert sent['running'] == ('rollout.updated', started.json())
+    assert sent['promoted'] == ('rollout.updated', promoted)
     assert promoted['status'] == 'promoted'  # its arms and history nested in camelCase, as the API writes them
+
+
+def _verified(created: dict, request) -> tuple[str, dict]:
+    sent = Webhook(created['secret']).verify(request.body, request.headers)
+    return sent['type'], sent['data']
 
 
 async def test_send_test_event_and_resend(client, admin, deliverer, webhook_receiver):

@@ -1,6 +1,5 @@
 """How a chat becomes a run: pure rules, no database."""
 
-
 import pytest
 
 from core.chat_completions import ChatRun, chat_run, request_field
@@ -21,8 +20,9 @@ def test_text_parts_are_joined_by_newlines():
     assert chat_run(messages=[user(parts)]).user_input == 'one\ntwo'
 
 
-def test_temperature_and_top_p_become_the_run_options():
-    assert chat_run(messages=[user('hi')], temperature=0.2, top_p=1).options == {'temperature': 0.2, 'topP': 1}
+def test_temperature_top_p_and_max_tokens_become_the_run_options():
+    options = chat_run(messages=[user('hi')], temperature=0.2, top_p=1, max_tokens=30).options
+    assert options == {'temperature': 0.2, 'topP': 1, 'maxTokens': 30}
     assert chat_run(messages=[user('hi')], temperature=None).options is None
 
 
@@ -50,10 +50,5 @@ def test_a_chat_that_asks_for_no_run_names_the_field(messages, variables, field)
 
 
 def test_the_run_fields_are_named_as_the_chat_names_them():
-    assert [request_field(f) for f in ('userInput', 'options.topP', 'options.temperature', 'variables.topic')] == [
-        'messages',
-        'top_p',
-        'temperature',
-        'variables.topic',
-    ]
-
+    fields = ('userInput', 'options.topP', 'options.temperature', 'options.maxTokens', 'variables.topic')
+    assert [request_field(f) for f in fields] == ['messages', 'top_p', 'temperature', 'max_tokens', 'variables.topic']

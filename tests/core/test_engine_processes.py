@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,28 @@ async def test_two_workers_draining_one_queue_never_claim_the_same_execution(cor
     assert sorted(first + second) == sorted(ids)  # and neither claimed anything twice
     assert {(r.status, r.attempts) for r in statuses(core).values()} == {('completed', 1)}
     assert len(fake_llm.chat_requests()) == len(ids)
+
+
+@pytest.mark.parametrize('database_url', ['postgresql'], indirect=True)  # 20 s a run: once, where instances share one
+async def test_killing_one_of_two_workers_with_500_runs_in_flight_loses_none_and_completes_none_twice(core, fake_llm, spawn):
+    """The guarantee the README states: every run completes exactly once; a run whose provider call was in flight in
+    the killed process is called again (at most the killed worker's concurrency of them)."""
+    deployment = await deploy(core)
+    fake_llm.latency = 0.2
+    ids = add_runs(core, deployment, 500)
+    killed, survivor = (spawn(name, HYPERSIGIL_PROVIDER_CONCURRENCY='40') for name in ('killed', 'survivor'))
+    await until(lambda: len(killed.claims()) >= 80 and len(fake_llm.chat_requests()) >= 150, 60, 'both under way')
+    killed.signal(signal.SIGKILL)
+    await until(lambda: all(r.status in FINISHED for r in statuses(core).values()), 60, 'not every execution finished')
+
+    rows = statuses(core)
+    assert sorted(rows) == sorted(ids) and {row.status for row in rows.values()} == {'completed'}
+    calls = Counter(request.body['messages'][-1]['content'] for request in fake_llm.chat_requests())
+    called_again = {row.id for row in rows.values() if calls[row.user_input] > 1}
+    assert set(calls.values()) <= {1, 2} and sum(calls.values()) == 500 + len(called_again)
+    assert called_again <= set(killed.claims()) and len(called_again) <= 40  # only what the killed one had in flight
+    assert all(rows[execution_id].attempts == 2 for execution_id in called_again)
+    assert called_again and set(survivor.claims()) >= called_again  # ... and the survivor took those over
 
 
 def test_a_worker_process_runs_its_loop_on_uvloop():

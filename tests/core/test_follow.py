@@ -8,8 +8,18 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import Forbidden, NotFound
+from core.events import GAP, Event
 from core.executions import EXECUTION, ExecutionView, new_execution_id, run_deployment
-from core.follow import ExecutionChange, Quiet, StatusChange, TextDelta, follow, wait_for_execution, watch_executions
+from core.follow import (
+    RECHECK_SECONDS,
+    ExecutionChange,
+    Quiet,
+    StatusChange,
+    TextDelta,
+    follow,
+    wait_for_execution,
+    watch_executions,
+)
 from core.permissions import Actor
 from data.tables import utcnow
 from tests.actors import SYSTEM, VIEWER
@@ -63,7 +73,7 @@ async def test_a_retry_is_told_so_the_text_streamed_so_far_can_be_dropped(core, 
 
 
 async def test_without_news_the_row_is_read_again(core):
-    """A worker in another process publishes on its own bus: the follower finds the change in the row."""
+    """The safety net: a change that came with no event (and no gap) is found in the row within a second or so."""
     deployment = await deploy(core)
     execution = await run(core, deployment)
     updates = follow(core, execution.id, actor=SYSTEM)
@@ -151,3 +161,22 @@ async def test_a_follower_that_needs_only_the_end_gets_no_text(core, fake_llm, s
     updates = await updates_of(core, execution, deltas=False)
     assert not any(isinstance(update, TextDelta) for update in updates)
     assert updates[-1].status == 'completed' and updates[-1].result == fake_llm.reply_text
+
+
+async def test_when_the_bus_may_have_missed_events_followers_read_again_at_once(core):
+    """A gap (a transport between processes lost payloads, or its link dropped) reaches every subscriber, whatever it
+    filters: a follower and a watcher re-read now rather than after their quiet second."""
+    deployment = await deploy(core)
+    execution = await run(core, deployment)
+    following = follow(core, execution.id, actor=SYSTEM)
+    watching = watch_executions(core, idle_seconds=30)
+    assert (await anext(following)).status == 'pending' and await anext(watching) == []
+    with core.db.begin() as connection:  # another process ran it, and its events were lost on the way
+        connection.execute(sa.update(EXECUTION).where(EXECUTION.c.id == execution.id).values(status='running'))
+    started = time.monotonic()
+    core.bus.publish(Event(GAP, ''))
+    assert await asyncio.wait_for(anext(following), 1) == StatusChange('running', attempts=0)
+    assert await asyncio.wait_for(anext(watching), 1) == []  # time to re-read
+    assert time.monotonic() - started < RECHECK_SECONDS / 2
+    await following.aclose()
+    await watching.aclose()

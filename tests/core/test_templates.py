@@ -111,6 +111,9 @@ def test_a_template_without_variables_needs_the_input_text():
 def test_given_variables_are_checked_against_the_input_schema():
     with pytest.raises(Invalid) as caught:
         build_messages('{{age}}', None, variables={'age': 'forty'}, input_schema=AGE_SCHEMA)
+    assert caught.value.field == 'variables.age'
+    with pytest.raises(Invalid) as caught:
+        build_messages('{{age}}', None, variables={'name': 'Ada'}, input_schema=AGE_SCHEMA)
     assert caught.value.field == 'variables'
     assert build_messages('Age {{age}}', None, variables={'age': 40}, input_schema=AGE_SCHEMA)[0]['content'] == 'Age 40'
 

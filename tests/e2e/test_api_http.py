@@ -20,7 +20,8 @@ MODELS = {'openai': 'gpt-4o-mini', 'anthropic': 'claude-haiku-4-5', 'ollama': 'l
 def server(tmp_path_factory: pytest.TempPathFactory, fake_llm_server) -> Iterator[httpx.Client]:
     """One server for this module; a client to /api/v1 on it holding an admin key."""
     directory = tmp_path_factory.mktemp('api-http')
-    env = {**fake_llm_server.env, 'HYPERSIGIL_SECRET_KEY': 'api-http-test'}
+    # the worker in the web process: these tests are about the API (tests/e2e/test_supervisor.py runs worker processes)
+    env = {**fake_llm_server.env, 'HYPERSIGIL_SECRET_KEY': 'api-http-test', 'HYPERSIGIL_WORKERS': 'inline'}
     with running_app(directory, env) as url:
         settings = Settings.from_env({**env, 'HYPERSIGIL_DATA_DIR': str(directory / 'data')})
         core = build_core(settings)  # the server's own database: make a key the CLI way, through core

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
@@ -32,17 +33,35 @@ def server(tmp_path: Path, sqlite_url: str, fake_llm) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[webdriver.Chrome]:
+    driver = start_chromium()
+    yield driver
+    driver.quit()
+
+
+def start_chromium(*, width: int = 1400, height: int = 1000, offline: bool = False) -> webdriver.Chrome:
+    """Headless Chromium with a `width` x `height` viewport (a phone's, touch and all, when narrow); `offline`: every
+    host but 127.0.0.1 fails to resolve, as on a server without internet."""
     chromium, chromedriver = shutil.which('chromium'), shutil.which('chromedriver')
     if not (chromium and chromedriver):
         pytest.fail('headless Chromium is missing: run scripts/ensure-chromium (make test does)')
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for argument in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--window-size=1400,1000'):
+    for argument in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'):
         options.add_argument(argument)
+    options.add_argument(f'--window-size={width},{height}')
+    if offline:
+        options.add_argument('--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1')
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
     driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
+    phone = width < 600
+    driver.execute_cdp_cmd(
+        'Emulation.setDeviceMetricsOverride',
+        {'width': width, 'height': height, 'deviceScaleFactor': 3 if phone else 1, 'mobile': phone},
+    )
+    if phone:
+        driver.execute_cdp_cmd('Emulation.setTouchEmulationEnabled', {'enabled': True, 'maxTouchPoints': 5})
+    return driver
 
 
 def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(server, browser, fake_llm, tmp_path) -> None:
@@ -102,6 +121,138 @@ def test_signing_out_in_one_tab_stops_the_other_at_its_next_click(server, browse
     engine.dispose()
 
 
+SCREENS = [pytest.param(390, 844, id='phone-390x844'), pytest.param(1280, 800, id='desktop-1280x800')]
+# what sticks out past the screen's right edge, except inside a box that scrolls sideways by design (code)
+OVERFLOW = """
+const width = window.innerWidth;
+const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+const wider = [...document.querySelectorAll('body *')].filter(e => {
+  const box = e.getBoundingClientRect();
+  if (box.width === 0 || box.right <= width + 1 || getComputedStyle(e).visibility === 'hidden') return false;
+  for (let up = e.parentElement; up; up = up.parentElement) {
+    if (scrolls(up) && up.getBoundingClientRect().right <= width + 1) return false;
+  }
+  return true;
+});
+return {
+  scrollWidth: document.documentElement.scrollWidth, innerWidth: width,
+  wider: wider.slice(0, 5).map(e => `${e.tagName}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}`),
+};
+"""
+DRAWER_OPEN = "const b = document.querySelector('aside.q-drawer').getBoundingClientRect(); return b.right > 1 && b.left >= 0"
+
+
+@pytest.mark.parametrize(('width', 'height'), SCREENS)
+def test_every_page_fits_the_screen_and_the_menu_opens_closes_and_reopens(server, fake_llm, tmp_path, width, height) -> None:
+    fake_llm.reply(REPLY)
+    shots = tmp_path / 'screenshots'
+    shots.mkdir()
+    driver = start_chromium(width=width, height=height, offline=True)  # nothing but the app is reachable
+    try:
+        page = Page(driver, shots / 'failure.png')
+        create_admin(page, server, tmp_path / 'server.log')
+        check_fits(page, shots / f'{width}-deployments-empty.png')
+
+        use_the_menu(page, phone=width < 1024)
+        page.see('No prompts yet')
+        driver.get(f'{server}/prompts/new')
+        page.type('Name', 'Helpdesk')
+        page.type('Template', 'Answer {{customer}} about {{topic}} in one line.')
+        page.see('Variables: customer, topic')
+        check_fits(page, shots / f'{width}-prompt-new.png')
+        page.click('Create prompt')
+        page.see('Versions')
+        prompt_url = driver.current_url
+        check_fits(page, shots / f'{width}-prompt.png')
+
+        driver.get(f'{server}/deployments')
+        page.click('New deployment')
+        page.type('Name', 'support-bot')
+        page.choose('Prompt', 'Helpdesk')
+        page.choose('Provider', 'OpenAI')
+        page.choose('Model', 'gpt-4o-mini')
+        check_fits(page, shots / f'{width}-deployment-dialog.png')
+        page.click('Save')
+        page.see('Try it')
+        page.type('customer', 'Ada')  # one input per variable of the prompt
+        page.type('topic', 'billing')
+        page.click('Run')
+        page.watch_output(until=REPLY)
+        page.see('completed in')
+        check_fits(page, shots / f'{width}-deployment.png')
+        assert 'Ada' in str(fake_llm.last_chat('openai').body['messages'])
+
+        page.link('Open this execution')
+        page.see('Execution ')
+        check_fits(page, shots / f'{width}-execution.png')
+        times = driver.execute_script("return [...document.querySelectorAll('[data-utc]')].map(e => [e.textContent, e.title])")
+        assert times and all(shown != utc and utc.endswith(' UTC') for shown, utc in times), times  # local, UTC on hover
+        for path, text in (
+            ('/deployments', 'support-bot'),
+            ('/executions', 'support-bot'),
+            ('/prompts', 'Helpdesk'),
+            (prompt_url.removeprefix(server), 'Versions'),
+            ('/files', 'Files'),
+            ('/settings', 'Providers'),
+            ('/no-such-page', 'There is no page at'),
+        ):
+            driver.get(server + path)
+            page.see(text)
+            check_fits(page, shots / f'{width}-{path.strip("/").replace("/", "-")}.png')
+        for tab in ('API keys', 'Users'):
+            driver.get(f'{server}/settings')
+            page.open_tab(tab)
+            page.see('Add a person' if tab == 'Users' else 'Create key')
+            check_fits(page, shots / f'{width}-settings-{tab.replace(" ", "-").lower()}.png')
+
+        driver.get(f'{server}/deployments/support-bot')  # dark mode: chosen in the header, kept for the next page
+        page.wait_for(lambda: page.visible('//button[starts-with(@aria-label, "Theme")]'), 'the theme button').click()
+        dark = "return document.body.classList.contains('body--dark')"
+        page.wait_for(lambda: driver.execute_script(dark), 'the dark theme')
+        check_fits(page, shots / f'{width}-dark-deployment.png')
+        driver.get(f'{server}/executions')
+        page.see('support-bot')
+        assert driver.execute_script(dark)
+        check_fits(page, shots / f'{width}-dark-executions.png')
+
+        errors = [entry['message'] for entry in driver.get_log('browser') if entry['level'] == 'SEVERE']
+        errors = [message for message in errors if '/no-such-page' not in message]  # that 404 is the point
+        assert errors == [], errors
+
+        driver.get(f'{server}/api/v1/docs')  # Swagger UI, its files from the app: the network is cut
+        operations = "return [...document.querySelectorAll('.opblock-summary-path')].map(p => p.innerText)"
+        paths = lambda: [re.sub(r'[\s\u200b]', '', path) for path in driver.execute_script(operations)]  # noqa: E731
+        page.wait_for(lambda: '/deployments/{name}/run' in paths(), 'the operations in the API docs')
+        assert len(paths()) > 10
+        driver.save_screenshot(str(shots / f'{width}-api-docs.png'))
+    finally:
+        driver.quit()
+    assert len(list(shots.glob(f'{width}-*.png'))) >= 15
+
+
+def use_the_menu(page: 'Page', *, phone: bool) -> None:
+    """Open, close and reopen the navigation with the header's Menu button, then go to Prompts through it."""
+    driver = page.driver
+    menu = page.wait_for(lambda: page.visible('//button[@aria-label="Menu"]'), 'the Menu button')
+    starts = 'closed' if phone else 'open'
+    page.wait_for(lambda: driver.execute_script(DRAWER_OPEN) is not phone, f'the navigation to start {starts}')
+    for opens in (True, False, True) if phone else (False, True):
+        # a tap where the Menu button is (on a phone the open navigation's backdrop takes it, which closes it too)
+        ActionChains(driver).move_to_element(menu).click().perform()
+        state = 'open' if opens else 'closed'
+        page.wait_for(lambda opens=opens: driver.execute_script(DRAWER_OPEN) is opens, f'the navigation {state}')
+    page.wait_for(lambda: page.visible('//aside//a[normalize-space()="Prompts"]'), 'Prompts in the navigation').click()
+
+
+def check_fits(page: 'Page', shot: Path) -> None:
+    """Nothing on the page is wider than the screen (so nothing scrolls sideways); a screenshot either way."""
+    time.sleep(0.3)  # the layout settles (fonts, transitions)
+    page.driver.save_screenshot(str(shot))
+    measured = page.driver.execute_script(OVERFLOW)
+    assert measured['scrollWidth'] <= measured['innerWidth'], f'{page.driver.current_url} is wider than the screen: {measured}'
+    assert measured['wider'] == [], f'on {page.driver.current_url} these stick out past the screen: {measured}'
+
+
 def create_admin(page: 'Page', server: str, log: Path) -> None:
     """Open the setup link the server printed at start, as its operator does, and create the admin account."""
     page.driver.get(server + re.search(r'/setup\?token=\S+', log.read_text()).group(0))
@@ -121,27 +272,33 @@ class Page:
         self.failure_shot = failure_shot
 
     def see(self, text: str) -> WebElement:
-        return self._wait(lambda: self._visible(f'//*[contains(normalize-space(text()), {_quoted(text)})]'), f'text {text!r}')
+        return self._wait(lambda: self.visible(f'//*[contains(normalize-space(text()), {_quoted(text)})]'), f'text {text!r}')
 
     def type(self, label: str, text: str) -> None:
-        field = self._wait(lambda: self._visible(f'{_field(label)}//*[self::input or self::textarea]'), f'field {label!r}')
+        field = self._wait(lambda: self.visible(f'{_field(label)}//*[self::input or self::textarea]'), f'field {label!r}')
         field.click()
         field.send_keys(text)
 
     def click(self, text: str) -> None:
-        self._wait(lambda: self._visible(f'//button[.//span[normalize-space()={_quoted(text)}]]'), f'button {text!r}').click()
+        self._wait(lambda: self.visible(f'//button[.//span[normalize-space()={_quoted(text)}]]'), f'button {text!r}').click()
+
+    def link(self, text: str) -> None:
+        self._wait(lambda: self.visible(f'//a[normalize-space()={_quoted(text)}]'), f'link {text!r}').click()
+
+    def wait_for(self, found, what: str):
+        return self._wait(found, what)
 
     def open_tab(self, label: str) -> None:
         self._wait(
-            lambda: self._visible(f'//*[contains(@class, "q-tab__label")][normalize-space()={_quoted(label)}]'), f'tab {label!r}'
+            lambda: self.visible(f'//*[contains(@class, "q-tab__label")][normalize-space()={_quoted(label)}]'), f'tab {label!r}'
         ).click()
 
     def choose(self, label: str, option: str) -> None:
         """Open a select by its label and pick an option from its menu (options may load a moment later)."""
-        self._wait(lambda: self._visible(_field(label)), f'select {label!r}').click()
+        self._wait(lambda: self.visible(_field(label)), f'select {label!r}').click()
         menu_item = f'//div[contains(@class, "q-menu")]//div[contains(@class, "q-item")][normalize-space()={_quoted(option)}]'
-        self._wait(lambda: self._visible(menu_item), f'option {option!r} of {label!r}').click()
-        self._wait(lambda: not self._visible(menu_item), f'the {label!r} menu to close')
+        self._wait(lambda: self.visible(menu_item), f'option {option!r} of {label!r}').click()
+        self._wait(lambda: not self.visible(menu_item), f'the {label!r} menu to close')
 
     def watch_output(self, *, until: str) -> list[str]:
         """The distinct texts the output showed while the reply streamed in."""
@@ -158,7 +315,7 @@ class Page:
             time.sleep(0.05)
         raise AssertionError(f'the reply never appeared in full; the page showed {seen}')
 
-    def _visible(self, xpath: str) -> WebElement | None:
+    def visible(self, xpath: str) -> WebElement | None:
         try:
             return next((e for e in self.driver.find_elements(By.XPATH, xpath) if e.is_displayed()), None)
         except StaleElementReferenceException:

@@ -67,3 +67,14 @@ async def test_an_unknown_address_offers_a_visitor_the_sign_in(user: User) -> No
     response = await user.http_client.get('/no-such-page')
     assert response.status_code == 404
     assert 'Sign in to Hypersigil' in response.text and 'HTTPException' not in response.text
+
+
+async def test_on_a_phone_tables_keep_only_their_main_columns(user: User, seed) -> None:
+    await signed_in(user, seed)
+    tables = {'/deployments': {'name', 'model'}, '/executions': {'status', 'deployment'}, '/prompts': {'name', 'version'}}
+    for path, main in tables.items():
+        await user.open(path)
+        columns = only(user, ui.table).columns
+        shown_on_a_phone = {c['name'] for c in columns if 'gt-xs' not in c.get('classes', '')}
+        assert shown_on_a_phone == main, path
+        assert all(c.get('headerClasses') == 'gt-xs' for c in columns if c['name'] not in main)

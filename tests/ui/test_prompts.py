@@ -84,3 +84,18 @@ async def test_a_viewer_reads_prompts_but_cannot_save(user: User, seed) -> None:
     user.find('Save').trigger('click')
     await user.should_see("this needs the 'prompts:write' permission", retries=SLOW)
     assert prompts.get_prompt(seed, viewer.actor, prompt.id).version == 1
+
+
+async def test_preview_types_a_value_as_the_input_schema_says(user: User, seed) -> None:
+    schema = {'type': 'object', 'properties': {'age': {'type': 'integer', 'minimum': 0}}}
+    prompt = make_prompt(seed, 'Ager', 'You are {{age}}.', input_schema=schema)
+    await signed_in(user, seed)
+    await user.open(f'/prompts/{prompt.id}')
+    await user.should_see('age (integer)')
+    user.find(marker='sample-variable-age').type('-1')
+    user.find(kind=ui.button, content='Preview').click()
+    await user.should_see('-1 is less than the minimum of 0')
+    user.find(marker='sample-variable-age').clear()
+    user.find(marker='sample-variable-age').type('40')
+    user.find(kind=ui.button, content='Preview').click()
+    await user.should_see('user: You are 40.')

@@ -4,7 +4,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.ui.conftest import SLOW, eventually, make_deployment, make_prompt, marked, signed_in
+from tests.ui.conftest import SLOW, choose, eventually, make_deployment, make_prompt, marked, models_loaded, signed_in
 
 TEMPLATE = 'Answer {{name}} in {{language}}: {{input}}'
 
@@ -75,3 +75,49 @@ async def test_the_snippets_leave_user_input_out_when_the_template_does_not_use_
     text = snippet(user, 'curl')
     assert '"variables"' in text and '"city": "<city>"' in text
     assert 'userInput' not in text
+
+
+async def test_after_an_edit_to_another_prompt_try_it_and_the_snippets_follow_its_variables(user: User, seed, greeter) -> None:
+    make_prompt(seed, 'Translator', 'Translate into {{language}}: {{input}}')
+    await signed_in(user, seed)
+    await user.open('/deployments/greeter')
+    await user.should_see(marker='try-variable-city')
+    user.find('Edit').click()
+    await models_loaded(user)
+    choose(user, 'prompt', 'Translator')
+    user.find(marker='save-deployment').click()
+    await user.should_see('Saved greeter (revision 2)', retries=SLOW)
+    await user.should_see(marker='try-variable-language')
+    await user.should_see(marker='try-input')
+    await user.should_not_see(marker='try-variable-city')
+    assert '"language": "<language>"' in snippet(user, 'curl') and '<city>' not in snippet(user, 'curl')
+
+
+AGE_SCHEMA = {'type': 'object', 'properties': {'age': {'type': 'integer'}, 'name': {'type': 'string'}}}
+
+
+@pytest.fixture
+async def ager(seed):
+    prompt = make_prompt(seed, 'Ager', '{{name}} is {{age}}.', input_schema=AGE_SCHEMA)
+    return await make_deployment(seed, 'ager', prompt)
+
+
+async def test_try_it_sends_a_value_typed_as_the_input_schema_says(user: User, seed, ager, fake_llm) -> None:
+    await signed_in(user, seed)
+    await user.open('/deployments/ager')
+    await user.should_see('age (integer)')
+    user.find(marker='try-variable-name').type('Ada')
+    user.find(marker='try-variable-age').type('40')
+    user.find('Run').click()
+    await user.should_see('completed in', retries=SLOW)
+    assert fake_llm.last_chat('openai').body['messages'] == [{'role': 'user', 'content': 'Ada is 40.'}]
+
+
+async def test_try_it_shows_a_value_the_input_schema_refuses_under_its_input(user: User, seed, ager) -> None:
+    await signed_in(user, seed)
+    await user.open('/deployments/ager')
+    user.find(marker='try-variable-name').type('Ada')
+    user.find(marker='try-variable-age').type('forty')
+    user.find('Run').click()
+    await eventually(lambda: marked(user, 'try-variable-age').error is not None)
+    assert 'is not of type' in marked(user, 'try-variable-age').error

@@ -1,6 +1,7 @@
 """/deployments/{name}: configuration, edit and delete, Try it, API snippets, live executions, revisions with rollback."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Request
 from nicegui import ui
@@ -14,8 +15,10 @@ from ui import display, feedback
 from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
+from ui.local_time import local_time
 from ui.page_guard import dashboard_page
 from ui.refused_calls import RefusedCalls
+from ui.responsive import panes
 from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
@@ -40,6 +43,7 @@ class PromptFacts:
     name: str
     accepts_file: bool
     variables: list[str]  # its template's, in order of first use ('input' among them when it uses {{input}})
+    input_schema: dict | None = None
 
 
 class DeploymentView:
@@ -47,8 +51,8 @@ class DeploymentView:
         self.me, self.deployment, self.facts, self.base_url = me, deployment, facts, base_url
         self.dialog = DeploymentDialog(me, on_saved=self._saved)
         can_write = me.may('deployments:write')
-        with ui.row().classes('w-full items-start gap-4'):
-            with ui.card().classes('grow'):
+        with panes():
+            with ui.card().classes('w-full md:w-auto md:grow min-w-0'):
                 ui.label('Configuration').classes('font-semibold')
                 self.configuration = ui.column().classes('gap-1')
                 with ui.row():
@@ -58,12 +62,14 @@ class DeploymentView:
                         button.set_enabled(can_write)
                 if not can_write:
                     ui.label('Your role can view this deployment but not change it.').classes('text-xs text-slate-500')
-            with ui.card().classes('w-[32rem]'):
+            with ui.card().classes('w-full md:w-[32rem] min-w-0'):
                 ui.label('Call it from code').classes('font-semibold')
                 self.snippets = ui.column().classes('w-full gap-1')
         with ui.card().classes('w-full'):
             ui.label('Try it').classes('font-semibold')
-            self.try_it = TryIt(me, deployment, accepts_file=facts.accepts_file, variables=facts.variables)
+            self.try_it = TryIt(
+                me, deployment, accepts_file=facts.accepts_file, variables=facts.variables, schema=facts.input_schema
+            )
         with ui.card().classes('w-full'):
             with ui.row().classes('w-full items-center justify-between'):
                 ui.label('Latest executions').classes('font-semibold')
@@ -83,17 +89,17 @@ class DeploymentView:
         with self.configuration:
             for label, value in (
                 ('Prompt', display.prompt_version(self.facts.name, d.prompt_version)),
-                ('Provider', d.provider),
+                ('Provider', display.provider_name(d.provider)),
                 ('Model', d.model),
                 ('Options', display.options_text(d.options)),
                 ('Revision', str(d.revision)),
-                ('Updated', display.when(d.updated_at)),
+                ('Updated', d.updated_at),
             ):
                 with ui.row().classes('gap-2'):
                     ui.label(f'{label}:').classes('text-slate-500 w-24')
-                    ui.label(value)
+                    local_time(value) if isinstance(value, datetime) else ui.label(value)
         self.try_it.options.show(d.provider, self.try_it.options.values())
-        self.try_it.show_variables(self.facts.variables)
+        self.try_it.show_variables(self.facts.variables, self.facts.input_schema)
         self.snippets.clear()
         with self.snippets:
             run_snippets(self.base_url, d.name, self.facts.variables)
@@ -114,9 +120,11 @@ class DeploymentView:
                 current = revision.revision == self.deployment.revision
                 with ui.row().classes('w-full items-center gap-3 border-b py-1'):
                     ui.label(f'rev {revision.revision}').classes('font-mono w-16')
-                    ui.label(f'{revision.created_by or "—"} · {display.when(revision.created_at)}').classes('text-slate-500 w-80')
+                    who = f'{revision.created_by or "—"} · {display.when(revision.created_at)}'
+                    ui.label(who).classes('text-slate-500 sm:w-80')
                     ui.label(
-                        f'v{config.get("promptVersion") or "latest"} · {config.get("provider")} · {config.get("model")} · '
+                        f'{_version(config.get("promptVersion"))} · {display.provider_name(config.get("provider") or "")} · '
+                        f'{config.get("model")} · '
                         f'{display.options_text(config.get("options"))}'
                     ).classes('grow')
                     if current:
@@ -164,6 +172,10 @@ def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentVi
         return PromptFacts('(deleted prompt)', False, [])
     try:
         version = prompts.get_prompt(core, actor, deployment.prompt_id, version=deployment.prompt_version)
-        return PromptFacts(name, version.accepts_file, template_variables(version.template))
+        return PromptFacts(name, version.accepts_file, template_variables(version.template), version.input_schema)
     except DomainError:
         return PromptFacts(name, False, [])
+
+
+def _version(number: int | None) -> str:
+    return f'prompt v{number}' if number else 'latest prompt'

@@ -12,6 +12,7 @@ from ui.executions_table import ExecutionsTable, TableState, with_filters
 from ui.frame import frame
 from ui.page_guard import dashboard_page
 from ui.session import SignedIn
+from ui.settings.webhooks import DeliveryLog
 
 
 def register(core: Core) -> None:
@@ -48,6 +49,14 @@ def register(core: Core) -> None:
         execution = await me.act(executions.get_execution, execution_id)
         with frame(f'Execution {execution.id[:8]}', me, section='Executions'):
             ExecutionDetail(me, execution)
+            if me.may('webhooks:read'):
+                with ui.card().classes('w-full'):
+                    with ui.row().classes('items-center gap-2'):
+                        ui.label('Webhook deliveries').classes('font-semibold')
+                        refresh = ui.button(icon='refresh').props('flat dense').tooltip('Read the deliveries again')
+                    log = DeliveryLog(me, execution_id=execution.id)
+                    refresh.on_click(log.show)
+                await log.show()
 
 
 def _day_input(label: str, value: str | None) -> ui.input:

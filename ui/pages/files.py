@@ -20,6 +20,9 @@ def register(core: Core) -> None:
             await FilesView(me).show()
 
 
+# the uploader's header would read "0.0B / 0.00%" before any upload; the list below says what was uploaded
+NO_PROGRESS = '.no-progress .q-uploader__subtitle { display: none; }'
+
 class FilesView:
     def __init__(self, me: SignedIn) -> None:
         self.me = me
@@ -28,7 +31,8 @@ class FilesView:
         )
         limit_mb = files.max_upload_bytes(me.core) / 1024 / 1024
         self.upload = ui.upload(label=f'Upload (up to {limit_mb:g} MB)', auto_upload=True, on_upload=self._uploaded)
-        self.upload.props('accept="image/*,application/pdf,text/*,application/json"').classes('w-96')
+        self.upload.props('accept="image/*,application/pdf,text/*,application/json"').classes('w-full sm:w-96 no-progress')
+        ui.add_css(NO_PROGRESS)
         self.upload.set_enabled(me.may('files:write'))
         self.list = ui.column().classes('w-full gap-1')
         self.empty = EmptyState()

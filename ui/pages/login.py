@@ -112,6 +112,6 @@ def _start_url(ticket: str, target: str) -> str:
 
 
 def _card(title: str) -> ui.card:
-    with ui.column().classes('w-full items-center pt-24'), ui.card().classes('w-96 gap-3') as card:
+    with ui.column().classes('w-full items-center pt-24'), ui.card().classes('w-96 max-w-[calc(100vw-2rem)] gap-3') as card:
         ui.label(title).classes('text-xl font-semibold')
     return card

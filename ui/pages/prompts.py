@@ -10,6 +10,7 @@ from ui import display, feedback
 from ui.frame import EmptyState, frame
 from ui.page_guard import dashboard_page
 from ui.prompt_editor import PromptEditor
+from ui.responsive import panes, phone_columns
 from ui.session import SignedIn
 
 COLUMNS = [
@@ -18,6 +19,7 @@ COLUMNS = [
     {'name': 'variables', 'label': 'Template', 'field': 'template', 'align': 'left'},
     {'name': 'updated', 'label': 'Updated', 'field': 'updated', 'align': 'left'},
 ]
+COLUMNS = phone_columns(COLUMNS, keep=('name', 'version'))
 
 
 def register(core: Core) -> None:
@@ -50,7 +52,7 @@ class PromptList:
         self.search = (
             ui.input('Search by name', on_change=lambda: self.load(1))
             .props('clearable dense outlined debounce=300')
-            .classes('w-96')
+            .classes('w-full sm:w-96')
         )
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination={'page': 1, 'rowsPerPage': 20, 'rowsNumber': 0})
         self.table.classes('w-full').props('flat bordered hide-no-data')
@@ -94,10 +96,10 @@ class PromptPage:
 
     def __init__(self, me: SignedIn, prompt: PromptView) -> None:
         self.me, self.prompt = me, prompt
-        with ui.row().classes('w-full items-start gap-4 no-wrap'):
-            with ui.column().classes('grow'):
+        with panes():
+            with ui.column().classes('w-full md:w-auto md:grow min-w-0'):
                 self.editor = PromptEditor(me, prompt, on_saved=self._saved)
-            with ui.card().classes('w-96'):
+            with ui.card().classes('w-full md:w-96 shrink-0'):
                 ui.label('Versions').classes('font-semibold')
                 self.versions = ui.column().classes('w-full gap-1')
                 self.version_text = ui.code('', language='text').classes('w-full')

@@ -1,4 +1,4 @@
-"""/settings: provider credentials, API keys and users; keys and users are for admins only."""
+"""/settings: provider credentials, API keys, users and webhooks; keys, users and webhooks are for admins only."""
 
 from nicegui import ui
 
@@ -9,18 +9,21 @@ from ui.session import SignedIn
 from ui.settings.api_keys import ApiKeysPanel
 from ui.settings.providers import ProvidersPanel
 from ui.settings.users import UsersPanel
+from ui.settings.webhooks import WebhooksPanel
 
 
 def register(core: Core) -> None:
     @dashboard_page('/settings', core, section='Settings')
-    async def settings_page(me: SignedIn) -> None:
+    async def settings_page(me: SignedIn, tab: str = '') -> None:
         admin = me.may('admin')
         with frame('Settings', me):
             with ui.tabs() as tabs:
                 providers = ui.tab('Providers')
                 keys = ui.tab('API keys')
                 people = ui.tab('Users')
-            with ui.tab_panels(tabs, value=providers).classes('w-full'):
+                hooks = ui.tab('Webhooks')
+            opened = {'webhooks': hooks}.get(tab, providers)  # the admins' notice of a disabled endpoint links here
+            with ui.tab_panels(tabs, value=opened).classes('w-full'):
                 with ui.tab_panel(providers):
                     panels = [ProvidersPanel(me, can_edit=admin)]
                 with ui.tab_panel(keys):
@@ -33,6 +36,11 @@ def register(core: Core) -> None:
                         panels.append(UsersPanel(me))
                     else:
                         _admins_only('Users')
+                with ui.tab_panel(hooks):
+                    if me.may('webhooks:read'):
+                        panels.append(WebhooksPanel(me))
+                    else:
+                        _admins_only('Webhooks')
         for panel in panels:  # all drawn first, then filled from the database
             await panel.show()
 

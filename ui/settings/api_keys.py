@@ -20,10 +20,11 @@ class ApiKeysPanel:
         with ui.card().classes('w-full max-w-3xl'):
             ui.label('New API key').classes('font-semibold')
             self.name = ui.input('Name', placeholder='e.g. billing-service').classes('w-full').mark('key-name')
-            with ui.row().classes('gap-x-4 gap-y-0'):
-                self.scopes = {scope: ui.checkbox(scope, value=scope in DEFAULT_SCOPES) for scope in SCOPES}
+            ui.label('What programs using this key may do').classes('text-sm text-slate-600')
+            with ui.element('div').classes('grid grid-cols-1 sm:grid-cols-2 gap-x-4'):
+                self.scopes = {scope: _scope_checkbox(scope) for scope in SCOPES}
             self.scope_error = ui.label().classes('text-negative text-xs')
-            self.expires = ui.number('Expires after days (empty: never)', min=1, max=3650, precision=0).classes('w-72')
+            self.expires = ui.number('Expires after days (empty: never)', min=1, max=3650, precision=0).classes('w-full sm:w-72')
             self.limits = LimitInputs()
             ui.label(LIMITS_NOTE).classes('text-xs text-slate-500')
             ui.button('Create key', icon='key', on_click=self.create)
@@ -48,14 +49,15 @@ class ApiKeysPanel:
                 self._row(key)
 
     def _row(self, key: ApiKeyView) -> None:
-        expiry = 'expires ' + display.when(key.expires_at) if key.expires_at else 'never expires'
+        expiry = 'expires ' + display.when(key.expires_at) if key.expires_at else 'no expiry date'
         state = 'revoked ' + display.when(key.revoked_at) if key.revoked_at else expiry
         with ui.row().classes('w-full items-center gap-3 border-b py-1'):
             ui.label(key.name).classes('font-medium')
             ui.label(key.hint).classes('font-mono text-xs')
-            ui.label(', '.join(key.scopes)).classes('text-xs text-slate-500 grow')
+            ui.label(', '.join(display.scope_label(scope) for scope in key.scopes)).classes('text-xs text-slate-500 grow')
             ui.label(limits_text(key)).classes('text-xs').mark(f'limits-{key.id}')
-            ui.label(f'by {key.created_by or "—"} · last used {display.when(key.last_used_at)} · {state}').classes(
+            used = f'last used {display.when(key.last_used_at)}' if key.last_used_at else 'never used'
+            ui.label(f'by {key.created_by or "the command line"} · {used} · {state}').classes(
                 'text-xs text-slate-500'
             )
             if key.revoked_at is None:
@@ -106,3 +108,9 @@ class ApiKeysPanel:
             return
         await self.show()
         feedback.success(f'Revoked {key.name}')
+
+
+def _scope_checkbox(scope: str) -> ui.checkbox:
+    """The scope in words, its id beside it; the words are also the checkbox's accessible name."""
+    box = ui.checkbox(f'{display.scope_label(scope)} ({scope})', value=scope in DEFAULT_SCOPES)
+    return box.props(f'aria-label="{display.scope_label(scope)}"').mark(f'scope-{scope}')

@@ -105,6 +105,6 @@ class ProviderCard:
             return
         finally:
             self.spinner.visible = False
-        shown = ", ".join(models[:20]) + (' …' if len(models) > 20 else '')
+        shown = ', '.join(models[:20]) + (' …' if len(models) > 20 else '')
         self.result.text = f'Connected. {len(models)} models: {shown}'
         self.result.classes(replace='text-sm whitespace-pre-wrap text-positive')

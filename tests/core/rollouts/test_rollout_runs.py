@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from core import deployments
+from core import deployments, metrics
 from core.app import build_core
 from core.errors import Conflict, Forbidden, Invalid
 from core.executions import run_deployment
@@ -48,6 +48,11 @@ async def test_over_2000_trace_ids_at_20_percent_the_candidate_share_is_within_t
     # mean 400, standard deviation sqrt(2000 * 0.2 * 0.8) = 17.9; z = 3.29 for 99.9 % two-sided
     assert 400 - 59 <= candidate <= 400 + 59
     assert {run.model for run in runs if run.arm == Arm.CANDIDATE} == {'gpt-4o'}
+    # each arm's figures over time, as the rollout panel charts them
+    rollout = current(core, deployment)
+    for arm, expected in ((Arm.CANDIDATE, candidate), (Arm.STABLE, 2000 - candidate)):
+        figures = metrics.deployment_metrics(core, SYSTEM, deployment.name, rollout_id=rollout.id, arm=arm)
+        assert figures.totals.executions == sum(bucket.executions for bucket in figures.buckets) == expected
 
 
 async def test_a_healthy_candidate_goes_through_every_stage_and_is_promoted(core, fake_llm, start_worker):
