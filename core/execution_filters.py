@@ -16,12 +16,12 @@ from data.tables import Execution, ExecutionStatus, Origin
 EXECUTION = Execution.__table__
 MAX_SEARCH = 200
 MAX_SEARCH_WORDS = 10
-# the search indexes (migrations 0009, 0011) cover the first SEARCHED_CHARS characters of the input, of the
+# the search indexes (migrations 0009, 0012) cover the first SEARCHED_CHARS characters of the input, of the
 # variables' JSON and of the result
 SEARCHED_CHARS = 50_000
 WORD = re.compile(r'[^\W_]+')  # letters and digits: how both indexes split text into words
 ORDERS = ('asc', 'desc')
-# PostgreSQL uses its GIN index only for this exact expression (migration 0011 indexes the same one)
+# PostgreSQL uses its GIN index only for this exact expression (migration 0012 indexes the same one)
 _POSTGRES_MATCH = sa.text(
     "to_tsvector('simple'::regconfig, left(coalesce(execution.user_input, ''), 50000) || ' ' || "
     "left(coalesce(execution.variables::text, ''), 50000) || ' ' || left(coalesce(execution.result, ''), 50000)) "
