@@ -86,14 +86,16 @@ def deployment_metrics(
     with core.db.connect() as connection:
         deployment_id = _deployment_id(connection, ref)
         if rollout_id is None:  # closed hours from their rollups (made now if missing), the rest from the runs
-            parts = hours.parts_between(connection, deployment_id, start=start, end=end, now=now)
+            parts, ranks = hours.parts_between(connection, deployment_id, start=start, end=end, now=now)
         else:  # a rollout's arm: a few days of runs, read from them
             where = [EXECUTION.c.deployment_id == deployment_id, EXECUTION.c.created_at >= start,
                      EXECUTION.c.created_at < end, EXECUTION.c.rollout_id == rollout_id]  # fmt: skip
             parts, _ = hours.parts_from_runs(connection, sa.and_(*where, *([EXECUTION.c.arm == arm] if arm else [])))
+            ranks = {}
         if revision is not None:
             parts = {hour: {r: part for r, part in found.items() if r == revision} for hour, found in parts.items()}
-        return _metrics(connection, parts, start=start, end=end, bucket=bucket)
+            ranks = {}  # an hour's own percentiles are of all its revisions
+        return _metrics(parts, ranks if bucket == 'hour' else {}, start=start, end=end, bucket=bucket)
 
 
 def percentile(connection: sa.Connection, group: Any, value: Any, where: Any) -> dict[Any, dict[str, float]]:
@@ -124,24 +126,28 @@ def bucket_starts(start: datetime, end: datetime, bucket: str) -> list[datetime]
     return [first + step * i for i in range(int((end - first) / step) + (1 if (end - first) % step else 0))]
 
 
-def _metrics(connection: sa.Connection, parts: dict, *, start: datetime, end: datetime, bucket: str) -> Metrics:
-    """Figures per bucket, in total and per revision, from each hour's parts (one per revision)."""
+def _metrics(parts: hours.Parts, ranks: hours.HourRanks, *, start: datetime, end: datetime, bucket: str) -> Metrics:
+    """Figures per bucket, in total and per revision, from each hour's parts (one per revision); `ranks` holds the
+    p50 and p95 of hourly buckets that their rollups already know."""
     by_bucket: dict[datetime, list[Part]] = {}
     by_revision: dict[int | None, list[Part]] = {}
     for hour, revisions in parts.items():
         for revision, part in revisions.items():
             by_bucket.setdefault(floor(hour, bucket), []).append(part)
             by_revision.setdefault(revision, []).append(part)
-    buckets = [Bucket(**_added(by_bucket.get(moment, [])), start=moment) for moment in bucket_starts(start, end, bucket)]
+    buckets = [
+        Bucket(**_added(by_bucket.get(moment, []), ranks.get(moment)), start=moment)
+        for moment in bucket_starts(start, end, bucket)
+    ]
     revisions = sorted((r for r, found in by_revision.items() if any(p.executions for p in found)), key=lambda r: (r is None, r))
     per_revision = [RevisionFigures(**_added(by_revision[revision]), revision=revision) for revision in revisions]
     totals = Figures(**_added([part for found in by_bucket.values() for part in found]))
     return Metrics(bucket, start, end, buckets, totals, per_revision)
 
 
-def _added(parts: list[Part]) -> dict[str, Any]:
+def _added(parts: list[Part], known: tuple[float, float] | None = None) -> dict[str, Any]:
     costs = [part.cost_usd for part in parts if part.cost_usd is not None]
-    p50, p95 = _nearest_ranks(parts, (QUANTILES['p50'], QUANTILES['p95']))
+    p50, p95 = known or _nearest_ranks(parts, (QUANTILES['p50'], QUANTILES['p95']))
     return {
         'executions': sum(part.executions for part in parts),
         'completed': sum(part.completed for part in parts),
@@ -161,10 +167,9 @@ def _nearest_ranks(parts: list[Part], shares: tuple[int, ...]) -> list[float | N
         return [None] * len(shares)
     ranks = [n * share // 100 for share in shares]  # 0-based
     if len(parts) == 1:
-        return [float(parts[0].durations[rank]) for rank in ranks]
+        return hours.nearest_ranks(parts[0].durations, shares)
     if n <= SORT_BELOW:
-        merged = sorted(itertools.chain.from_iterable(part.durations for part in parts))
-        return [float(merged[rank]) for rank in ranks]
+        return hours.nearest_ranks(sorted(itertools.chain.from_iterable(part.durations for part in parts)), shares)
     # many values: count them (durations are whole milliseconds, so far fewer distinct values than runs)
     counts = collections.Counter(itertools.chain.from_iterable(part.durations for part in parts))
     found, seen, pending = [], 0, iter(sorted(ranks))

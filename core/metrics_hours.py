@@ -37,7 +37,7 @@ class Part:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float | None = None
-    durations: list[int] = field(default_factory=list)  # completed runs', sorted
+    durations: Any = field(default_factory=list)  # completed runs', sorted (a list, or an array from a rollup)
 
     def add(self, run: Any) -> None:
         self.executions += 1
@@ -52,26 +52,38 @@ class Part:
 
 
 Parts = dict[datetime, dict[int | None, Part]]  # hour -> revision -> part
+HourRanks = dict[datetime, tuple[float, float]]  # hour -> (p50, p95) of all its revisions' completed runs
+ALL = '*'  # the figures key of an hour's own p50 and p95: an hourly chart then merges nothing
 
 
-def parts_between(connection: sa.Connection, deployment_id: str, *, start: datetime, end: datetime, now: datetime) -> Parts:
-    """The deployment's runs created in [start, end), by hour and revision."""
+def parts_between(
+    connection: sa.Connection, deployment_id: str, *, start: datetime, end: datetime, now: datetime
+) -> tuple[Parts, HourRanks]:
+    """The deployment's runs created in [start, end), by hour and revision, and the stored hours' own p50 and p95."""
     first, last = _ceil(start), _floor(min(end, now))  # the whole, closed hours
     if first >= last:
-        return parts_from_runs(connection, _runs(deployment_id, start, end))[0]
+        return parts_from_runs(connection, _runs(deployment_id, start, end))[0], {}
     parts = parts_from_runs(connection, _runs(deployment_id, start, first))[0]
     parts |= parts_from_runs(connection, _runs(deployment_id, last, end))[0] if last < end else {}
     stored = connection.execute(
         sa.select(HOURS).where(HOURS.c.deployment_id == deployment_id, HOURS.c.hour >= first, HOURS.c.hour < last)
     ).all()
     final = {row.hour: row for row in stored if row.final}
+    ranks: HourRanks = {}
     for row in final.values():
         parts[row.hour] = _parts_of(row)
+        if row.figures.get(ALL):
+            ranks[row.hour] = tuple(row.figures[ALL])
     for span_start, span_end in _spans([hour for hour in _hours(first, last) if hour not in final]):
         made, unfinished = parts_from_runs(connection, _runs(deployment_id, span_start, span_end))
         _store(connection, deployment_id, made, unfinished, span_start, span_end)
         parts |= made
-    return parts
+    return parts, ranks
+
+
+def nearest_ranks(ordered: Any, shares: tuple[int, ...]) -> list[float]:
+    """The values at rank floor(share * n / 100) + 1 of sorted values (n > 0)."""
+    return [float(ordered[len(ordered) * share // 100]) for share in shares]
 
 
 def parts_from_runs(connection: sa.Connection, where: Any) -> tuple[Parts, set[datetime]]:
@@ -99,6 +111,9 @@ def _store(connection: sa.Connection, deployment_id: str, made: Parts, unfinishe
             for revision, p in revisions.items()
         }
         durations = array('i', itertools.chain.from_iterable(p.durations for p in revisions.values())).tobytes()
+        merged = sorted(itertools.chain.from_iterable(p.durations for p in revisions.values()))
+        if merged:
+            figures[ALL] = nearest_ranks(merged, (50, 95))
         rows.append({'deployment_id': deployment_id, 'hour': hour, 'figures': figures, 'durations': durations,
                      'final': hour not in unfinished})  # fmt: skip
     insert = (postgresql.insert if connection.dialect.name == 'postgresql' else sqlite.insert)(HOURS)
@@ -118,8 +133,11 @@ def _parts_of(row: Any) -> dict[int | None, Part]:
     durations = array('i')
     durations.frombytes(bytes(row.durations))
     parts, offset = {}, 0
-    for revision, (executions, completed, failed, input_tokens, output_tokens, cost, count) in row.figures.items():
-        part = Part(executions, completed, failed, input_tokens, output_tokens, cost, durations[offset : offset + count].tolist())
+    for revision, figures in row.figures.items():
+        if revision == ALL:
+            continue
+        executions, completed, failed, input_tokens, output_tokens, cost, count = figures
+        part = Part(executions, completed, failed, input_tokens, output_tokens, cost, durations[offset : offset + count])
         parts[None if revision == 'None' else int(revision)] = part
         offset += count
     return parts

@@ -9,9 +9,11 @@ from core.app import Core
 from core.deployments import DeploymentView
 from core.errors import DomainError
 from core.permissions import Actor
+from core.rollouts import service as rollouts
 from ui import feedback
 from ui.display import provider_name
 from ui.option_inputs import OptionInputs
+from ui.rollout_choice import RolloutChoice
 from ui.session import SignedIn
 
 LATEST = 'latest'
@@ -45,6 +47,7 @@ class DeploymentDialog:
                 ).props('flat dense')
                 self.refresh.tooltip('Reload the model list from the provider')
             self.options = OptionInputs(self.core)
+            self.rollout = RolloutChoice()
             with ui.row().classes('w-full justify-end'):
                 ui.button('Cancel', on_click=self.dialog.close).props('flat')
                 self.save_button = ui.button('Save', on_click=self._save).mark('save-deployment')
@@ -55,6 +58,7 @@ class DeploymentDialog:
             'provider': self.provider,
             'model': self.model,
             **self.options.fields,
+            **self.rollout.fields,
         }
 
     async def open_new(self) -> None:
@@ -62,6 +66,7 @@ class DeploymentDialog:
         self.title.text = 'New deployment'
         self.name.enable()
         self.name_help.text = NAME_RULE
+        self.rollout.reset(offered=False)
         if await self._fill(name='', prompt_id=None, version=LATEST, provider=None, model=None, options={}):
             self.dialog.open()
 
@@ -70,6 +75,7 @@ class DeploymentDialog:
         self.title.text = f'Edit {deployment.name}'
         self.name.disable()
         self.name_help.text = NAME_FIXED
+        self.rollout.reset(offered=True)
         filled = await self._fill(
             name=deployment.name,
             prompt_id=deployment.prompt_id,
@@ -168,6 +174,9 @@ class DeploymentDialog:
                     self.dialog.close()
                     feedback.success('Nothing changed')
                     return
+                if self.rollout.gradual:
+                    await self._start_rollout(changes)
+                    return
                 saved = await self.me.act(deployments.update_deployment, self.editing.id, changes=changes)
         except DomainError as error:
             feedback.show_error(self.fields, error)
@@ -175,6 +184,22 @@ class DeploymentDialog:
         self.dialog.close()
         feedback.success(f'Saved {saved.name} (revision {saved.revision})')
         result = self.on_saved(saved)
+        if result is not None:
+            await result
+
+    async def _start_rollout(self, changes: dict) -> None:
+        """The change becomes a candidate revision that a share of calls gets; the deployment stays as it is meanwhile."""
+        assert self.editing is not None
+        try:
+            started = await self.me.act(
+                rollouts.start_rollout, self.editing.id, changes=changes, settings=self.rollout.settings()
+            )
+        except DomainError as error:
+            feedback.show_error(_unprefixed(self.fields), error)
+            return
+        self.dialog.close()
+        feedback.success(f'Rolling out revision {started.candidate_revision}: {started.percent} % of calls get it first')
+        result = self.on_saved(self.editing)
         if result is not None:
             await result
 
@@ -189,6 +214,11 @@ class DeploymentDialog:
             'options': options,
         }
         return {key: value for key, value in wanted.items() if getattr(self.editing, key) != value}
+
+
+def _unprefixed(fields: dict) -> dict:
+    """The form's fields also under the names a rollout's errors use ('changes.model' for the model)."""
+    return {**fields, **{f'changes.{name}': field for name, field in fields.items()}}
 
 
 def _prompt_options(core: Core, actor: Actor) -> dict[str, str]:

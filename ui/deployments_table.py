@@ -9,10 +9,12 @@ from nicegui import events, ui
 
 from core import deployment_batches, deployments, prompts
 from core.app import Core
+from core.deployment_health import DeploymentHealth, deployment_health
 from core.errors import DomainError, Forbidden
 from core.permissions import Actor
 from ui import display, feedback
 from ui.deployment_batch import DeploymentBatch
+from ui.deployment_health import health_cells
 from ui.frame import EmptyState
 from ui.responsive import phone_columns
 from ui.session import SignedIn
@@ -25,6 +27,9 @@ COLUMNS = [
     {'name': 'provider', 'label': 'Provider', 'field': 'provider', 'sortable': True, 'align': 'left'},
     {'name': 'model', 'label': 'Model', 'field': 'model', 'sortable': True, 'align': 'left'},
     {'name': 'options', 'label': 'Options', 'field': 'options', 'align': 'left'},
+    {'name': 'runs', 'label': 'Calls (24 h)', 'field': 'runs', 'align': 'right'},
+    {'name': 'failureRate', 'label': 'Failures (24 h)', 'field': 'failureRate', 'align': 'right'},
+    {'name': 'p95', 'label': 'p95 (24 h)', 'field': 'p95', 'align': 'right'},
     {'name': 'created', 'label': 'Created', 'field': 'created', 'sortable': True, 'align': 'left'},
     {'name': 'updated', 'label': 'Updated', 'field': 'updated', 'sortable': True, 'align': 'left'},
 ]
@@ -77,6 +82,7 @@ def deployment_rows(core: Core, actor: Actor, request: TableRequest) -> tuple[li
         page_size=request.rows_per_page,
     )
     names = _prompt_names(core, actor, {d.prompt_id for d in result.items})
+    health = deployment_health(core, actor, [d.id for d in result.items])
     rows = [
         {
             'id': d.id,
@@ -87,6 +93,7 @@ def deployment_rows(core: Core, actor: Actor, request: TableRequest) -> tuple[li
             'options': display.options_text(d.options),
             'created': display.when(d.created_at),
             'updated': display.when(d.updated_at),
+            **health_cells(health.get(d.id, DeploymentHealth())),
         }
         for d in result.items
     ]
@@ -248,6 +255,7 @@ def _matching(core: Core, actor: Actor, search: str) -> tuple[list[str], list[st
 NAME_CELL = """
 <q-td :props="props">
   <a :href="'/deployments/' + props.row.name" class="text-primary font-medium" @click.stop>{{ props.row.name }}</a>
+  <q-badge v-if="props.row.rollout" :color="props.row.rolloutColor" class="q-ml-sm">{{ props.row.rollout }}</q-badge>
 </q-td>
 """
 

@@ -26,9 +26,16 @@ class PromptEditor:
     """Create (prompt=None) or edit; a save that changes the content makes a new version."""
 
     def __init__(
-        self, me: SignedIn, prompt: PromptView | None, *, on_saved: Callable[[PromptView], Awaitable[None] | None]
+        self,
+        me: SignedIn,
+        prompt: PromptView | None,
+        *,
+        on_saved: Callable[[PromptView], Awaitable[None] | None],
+        save_existing: Callable[..., Awaitable[PromptView | None]] | None = None,
     ) -> None:
+        """`save_existing(name=..., template=..., ...)` saves an existing prompt (None: the person chose not to)."""
         self.me, self.prompt, self.on_saved = me, prompt, on_saved
+        self.save_existing = save_existing or (lambda **content: me.act(prompts.update_prompt, self.prompt.id, **content))
         self.name = ui.input('Name', value=prompt.name if prompt else '').classes('w-full')
         self.template = ui.textarea('Template', value=prompt.template if prompt else '', on_change=self._show_variables)
         self.template.classes('w-full font-mono').props('autogrow outlined').mark('template')
@@ -71,7 +78,9 @@ class PromptEditor:
                 saved = await self.me.act(prompts.create_prompt, name=self.name.value or '', **content)
                 feedback.success(f'Created {saved.name}')
             else:
-                saved = await self.me.act(prompts.update_prompt, self.prompt.id, name=self.name.value or '', **content)
+                saved = await self.save_existing(name=self.name.value or '', **content)
+                if saved is None:
+                    return
                 changed = saved.version != self.prompt.version
                 feedback.success(
                     f'Saved as version {saved.version}' if changed else 'Saved (the content did not change, so no new version)'

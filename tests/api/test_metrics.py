@@ -155,4 +155,8 @@ async def test_closed_hours_are_rolled_up_once_and_an_hour_with_unfinished_runs_
     same((await read())['totals'], expected(rows))
     with core.db.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).where(MetricsHour.final == sa.false())).scalar() == 0
-    same((await read())['totals'], expected(rows))  # now from the rollups alone
+    from_rollups = await read()  # now from the rollups alone, each hour's percentiles as stored with it
+    same(from_rollups['totals'], expected(rows))
+    for hour, bucket in enumerate(from_rollups['buckets']):
+        begins = START + timedelta(hours=hour)
+        same(bucket, expected([row for row in rows if begins <= row['created_at'] < begins + timedelta(hours=1)]))

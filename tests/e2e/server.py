@@ -55,7 +55,7 @@ def started_app(directory: Path, env: dict[str, str], *, command: str = 'serve')
         'HYPERSIGIL_DATA_DIR': str(directory / 'data'),
         **env,
     }
-    log_path = directory / f'{command}.log'
+    log_path = directory / ('server.log' if command == 'serve' else f'{command}.log')
     with log_path.open('w') as log:
         process = subprocess.Popen(
             [sys.executable, 'main.py', command], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT

@@ -34,6 +34,8 @@ async def test_rollback_restores_an_old_revision_as_a_new_one(user: User, seed, 
     await user.open('/deployments/support-bot')
     await user.should_see('Roll back to rev 1')
     user.find('Roll back to rev 1').click()
+    await user.should_see('Make revision 1 current again?')
+    user.find(marker='confirm-yes').click()
     await user.should_see('Rolled back to revision 1; saved as revision 3', retries=SLOW)
     saved = deployments.get_deployment(seed, Actor.system(), 'support-bot')
     assert (saved.model, saved.revision) == ('gpt-4o-mini', 3)

@@ -3,8 +3,9 @@
 from nicegui import ui
 from nicegui.testing import User
 
-from core import deployments
+from core import deployments, execution_listing, executions
 from core.permissions import Actor
+from core.rollouts import service as rollouts
 from tests.ui.conftest import (
     SLOW,
     choose,
@@ -91,3 +92,28 @@ async def test_the_table_pages_searches_and_sorts_on_the_server(user: User, seed
 async def test_an_empty_list_says_what_to_do_next(user: User, seed) -> None:
     await signed_in(user, seed)
     await user.should_see('No deployments yet. Create a prompt under Prompts')
+
+
+async def test_the_table_shows_the_last_24_hours_and_a_rollout_badge(user: User, seed, fake_llm) -> None:
+    prompt = make_prompt(seed, 'Helpdesk')
+    await make_deployment(seed, 'support-bot', prompt)
+    await make_deployment(seed, 'quiet-bot', prompt)
+    fake_llm.fail_model('gpt-4o-mini', 400)
+    for number in range(4):
+        await executions.run_deployment(seed, Actor.system(), 'support-bot', user_input=f'Question {number}')
+    await rollouts.start_rollout(seed, Actor.system(), 'support-bot', changes={'model': 'gpt-4o'}, settings={'stages': [25, 100]})
+    await signed_in(user, seed)  # the app's worker runs them meanwhile
+
+    def failed() -> int:
+        listed = execution_listing.list_executions(seed, Actor.system(), deployment='support-bot', status='failed')
+        return listed.total
+
+    await eventually(lambda: failed() == 4, timeout=20)
+    await user.open('/deployments')
+    table = only(user, ui.table)
+    await eventually(lambda: len(table.rows) == 2)
+    rows = {row['name']: row for row in table.rows}
+    assert [rows['support-bot'][key] for key in ('runs', 'failureRate', 'p95', 'rollout')] == [
+        '4', '100 %', '—', 'rolling out 25 %',
+    ]  # fmt: skip
+    assert [rows['quiet-bot'][key] for key in ('runs', 'failureRate', 'p95', 'rollout')] == ['0', '—', '—', '']

@@ -9,14 +9,13 @@ LISTEN/NOTIFY.
 from collections.abc import Iterator
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 
 from core import executions
 from core.permissions import Actor
 from tests.e2e.server import started_app
 from tests.fakes.script import split_chunks
-from tests.ui.conftest import SLOW, eventually, make_deployment, make_prompt, only, signed_in
+from tests.ui.conftest import SLOW, eventually, make_deployment, make_prompt, marked, signed_in
 
 REPLY = 'Your invoice is in the billing tab, under Documents, since the first of the month.'
 
@@ -41,11 +40,11 @@ async def test_the_reply_grows_live_though_another_process_runs_it(worker_proces
     await signed_in(user, seed)
     queued = await executions.run_deployment(seed, Actor.system(), 'support-bot', user_input='Where is my invoice?')
     await user.open(f'/executions/{queued.id}')
-    result = only(user, ui.code)
+    result = marked(user, 'result')
     first, *_ = split_chunks(REPLY)
     await eventually(lambda: result.content.startswith(first), timeout=SLOW / 10 * 3)  # a worker process takes seconds to start
     assert result.content != REPLY  # part of the reply: the rest is still coming
     assert executions.get_execution(seed, Actor.system(), queued.id).status == 'running'
     await eventually(lambda: result.content == REPLY)
     await eventually(lambda: executions.get_execution(seed, Actor.system(), queued.id).status == 'completed')
-    await user.should_see('completed')
+    await user.should_see('completed', retries=SLOW)

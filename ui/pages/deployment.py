@@ -16,14 +16,15 @@ from ui.deployment_dialog import DeploymentDialog
 from ui.executions_table import ExecutionFilters, ExecutionsTable
 from ui.frame import frame
 from ui.local_time import local_time
+from ui.metrics_charts import MetricsCharts
 from ui.page_guard import dashboard_page
 from ui.refused_calls import RefusedCalls
 from ui.responsive import panes
+from ui.revision_list import RevisionList, revision_history
+from ui.rollout_panel import RolloutPanel
 from ui.session import SignedIn
 from ui.snippets import run_snippets
 from ui.try_it import TryIt
-
-SHOWN_REVISIONS = 50
 
 
 def register(core: Core) -> None:
@@ -65,6 +66,9 @@ class DeploymentView:
             with ui.card().classes('w-full md:w-[32rem] min-w-0'):
                 ui.label('Call it from code').classes('font-semibold')
                 self.snippets = ui.column().classes('w-full gap-1')
+        self.rollout = RolloutPanel(me, deployment.name, on_ended=self._reload)
+        with ui.card().classes('w-full'):
+            self.metrics = MetricsCharts(me, deployment.name)
         with ui.card().classes('w-full'):
             ui.label('Try it').classes('font-semibold')
             self.try_it = TryIt(
@@ -80,7 +84,7 @@ class DeploymentView:
             self.refused = RefusedCalls(me, deployment.id)
         with ui.card().classes('w-full'):
             ui.label('Revisions').classes('font-semibold')
-            self.revisions = ui.column().classes('w-full gap-1')
+            self.revisions = RevisionList(can_write=can_write, on_rollback=self._rollback)
 
     async def show(self) -> None:
         """Fill the configuration and the revision list from the current deployment."""
@@ -104,38 +108,22 @@ class DeploymentView:
         with self.snippets:
             run_snippets(self.base_url, d.name, self.facts.variables)
         await self.refused.load()
+        await self.rollout.load()
+        await self.metrics.load()
         await self._show_revisions()
 
     async def _show_revisions(self) -> None:
         try:
-            revisions = await self.me.act(deployments.list_revisions, self.deployment.id)
+            revisions, rollouts = await self.me.act(revision_history, self.deployment.id)
         except DomainError as error:
             feedback.failure(error)
             return
-        can_write = self.me.may('deployments:write')
-        self.revisions.clear()
-        with self.revisions:
-            for revision in revisions[:SHOWN_REVISIONS]:
-                config = revision.config
-                current = revision.revision == self.deployment.revision
-                with ui.row().classes('w-full items-center gap-3 border-b py-1'):
-                    ui.label(f'rev {revision.revision}').classes('font-mono w-16')
-                    who = f'{revision.created_by or "—"} · {display.when(revision.created_at)}'
-                    ui.label(who).classes('text-slate-500 sm:w-80')
-                    ui.label(
-                        f'{_version(config.get("promptVersion"))} · {display.provider_name(config.get("provider") or "")} · '
-                        f'{config.get("model")} · '
-                        f'{display.options_text(config.get("options"))}'
-                    ).classes('grow')
-                    if current:
-                        ui.badge('current', color='positive')
-                    else:
-                        rollback = ui.button(
-                            f'Roll back to rev {revision.revision}', on_click=lambda r=revision.revision: self._rollback(r)
-                        )
-                        rollback.props('flat dense').set_enabled(can_write)
+        self.revisions.show(revisions, rollouts, self.deployment.revision)
 
     async def _rollback(self, revision: int) -> None:
+        question = f'Make revision {revision} current again? Every call gets its configuration at once.'
+        if not await feedback.confirm(question, action='Roll back'):
+            return
         try:
             self.deployment = await self.me.act(deployments.rollback_deployment, self.deployment.id, revision=revision)
         except DomainError as error:
@@ -151,6 +139,13 @@ class DeploymentView:
         except DomainError as error:
             feedback.failure(error)
         await self.show()
+
+    async def _reload(self) -> None:
+        """After a rollout ends (a promotion moves the current revision), as the deployment is now."""
+        try:
+            await self._saved(await self.me.act(deployments.get_deployment, self.deployment.id))
+        except DomainError as error:
+            feedback.failure(error)
 
     async def _delete(self) -> None:
         if not await feedback.confirm(f'Delete the deployment {self.deployment.name}? Its executions stay readable.'):
@@ -175,7 +170,3 @@ def _prompt_facts(core: Core, actor: Actor, deployment: deployments.DeploymentVi
         return PromptFacts(name, version.accepts_file, template_variables(version.template), version.input_schema)
     except DomainError:
         return PromptFacts(name, False, [])
-
-
-def _version(number: int | None) -> str:
-    return f'prompt v{number}' if number else 'latest prompt'

@@ -10,6 +10,7 @@ from ui import display, feedback
 from ui.frame import EmptyState, frame
 from ui.page_guard import dashboard_page
 from ui.prompt_editor import PromptEditor
+from ui.prompt_uses import PromptUses
 from ui.responsive import panes, phone_columns
 from ui.session import SignedIn
 
@@ -43,7 +44,9 @@ def register(core: Core) -> None:
     async def prompt_page(me: SignedIn, prompt_id: str) -> None:
         prompt = await me.act(prompts.get_prompt, prompt_id)
         with frame(prompt.name, me, section='Prompts'):
-            await PromptPage(me, prompt).show_versions()
+            page = PromptPage(me, prompt)
+            await page.show_versions()
+            await page.uses.load()
 
 
 class PromptList:
@@ -98,7 +101,8 @@ class PromptPage:
         self.me, self.prompt = me, prompt
         with panes():
             with ui.column().classes('w-full md:w-auto md:grow min-w-0'):
-                self.editor = PromptEditor(me, prompt, on_saved=self._saved)
+                self.uses = PromptUses(me, prompt)
+                self.editor = PromptEditor(me, prompt, on_saved=self._saved, save_existing=self.uses.save)
             with ui.card().classes('w-full md:w-96 shrink-0'):
                 ui.label('Versions').classes('font-semibold')
                 self.versions = ui.column().classes('w-full gap-1')
