@@ -16,21 +16,23 @@ from data.tables import Execution, ExecutionStatus, Origin
 EXECUTION = Execution.__table__
 MAX_SEARCH = 200
 MAX_SEARCH_WORDS = 10
-# the search indexes (migration 0005) cover the first SEARCHED_CHARS characters of the input and of the result
+# the search indexes (migrations 0009, 0012) cover the first SEARCHED_CHARS characters of the input, of the
+# variables' JSON and of the result
 SEARCHED_CHARS = 50_000
 WORD = re.compile(r'[^\W_]+')  # letters and digits: how both indexes split text into words
 ORDERS = ('asc', 'desc')
-# PostgreSQL uses its GIN index only for this exact expression (migration 0005 indexes the same one)
+# PostgreSQL uses its GIN index only for this exact expression (migration 0012 indexes the same one)
 _POSTGRES_MATCH = sa.text(
     "to_tsvector('simple'::regconfig, left(coalesce(execution.user_input, ''), 50000) || ' ' || "
-    "left(coalesce(execution.result, ''), 50000)) @@ to_tsquery('simple'::regconfig, :search_query)"
+    "left(coalesce(execution.variables::text, ''), 50000) || ' ' || left(coalesce(execution.result, ''), 50000)) "
+    "@@ to_tsquery('simple'::regconfig, :search_query)"
 )
 _SQLITE_MATCH = sa.text('execution.id IN (SELECT execution_id FROM execution_search WHERE execution_search MATCH :search_query)')
 
 
 @dataclass(frozen=True)
 class ExecutionFilters:
-    """All optional; `search` matches words in the input or the result (each word as a prefix); the dates are UTC,
+    """All optional; `search` matches words in the input, variables or result (each word as a prefix); the dates are UTC,
     `created_from` inclusive, `created_to` exclusive."""
 
     deployment: str | None = None

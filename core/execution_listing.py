@@ -1,5 +1,6 @@
 """Executions in bulk: a page of a listing (excerpts only, DESIGN §5) and an export of every match in batches."""
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -19,10 +20,13 @@ EXCERPT_CHARS = 200
 ELLIPSIS = '…'
 EXPORT_BATCH = 200  # rows read per statement while exporting: memory stays flat, each statement short
 # a listing reads the big columns only as far as an excerpt needs (one more character tells that it was cut)
-_LISTED = [column for column in EXECUTION.c if column.name not in ('user_input', 'result', 'messages', 'response_schema')]
+_BIG = ('user_input', 'result', 'variables', 'messages', 'response_schema')
+_LISTED = [column for column in EXECUTION.c if column.name not in _BIG]
 _EXCERPTS = [
     sa.func.substr(EXECUTION.c.user_input, 1, EXCERPT_CHARS + 1).label('user_input'),
     sa.func.substr(EXECUTION.c.result, 1, EXCERPT_CHARS + 1).label('result'),
+    # JSON cut short is no JSON: the variables come whole when short, else not at all (the record has them)
+    sa.func.substr(sa.cast(EXECUTION.c.variables, sa.Text), 1, EXCERPT_CHARS + 1).label('variables'),
 ]
 _EXPORTED = [column for column in EXECUTION.c if column.name not in ('messages', 'response_schema')]
 
@@ -38,8 +42,9 @@ def list_executions(
 ) -> Page[ExecutionView]:
     """One page, newest first (or oldest, with order='asc'); `filters` are ExecutionFilters' fields.
 
-    Input and result are excerpts of EXCERPT_CHARS characters (ending in '…' when cut) and messages are left out:
-    a listing of large runs stays small. get_execution has them whole.
+    Input and result are excerpts of EXCERPT_CHARS characters (ending in '…' when cut), variables come whole when
+    their JSON is that short (else None), and messages are left out: a listing of large runs stays small.
+    get_execution has them whole.
     """
     actor.require('executions:read')
     page, page_size = check_paging(page, page_size)
@@ -94,6 +99,8 @@ def _beyond(after: tuple[datetime, str], direction: str) -> sa.ColumnElement[boo
 
 def _excerpt(row: Any) -> ExecutionView:
     values = dict(row) | {'messages': []}
+    variables = values['variables']
+    values['variables'] = json.loads(variables) if variables and len(variables) <= EXCERPT_CHARS else None
     for name in ('user_input', 'result'):
         text = values[name]
         if text is not None and len(text) > EXCERPT_CHARS:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
@@ -21,7 +22,7 @@ from ui.targets import login_url
 PATH = '/export/executions.csv'
 HEADER = [
     'id', 'createdAt', 'status', 'deployment', 'revision', 'provider', 'model', 'origin', 'traceId',
-    'inputTokens', 'outputTokens', 'durationMs', 'attempts', 'error', 'userInput', 'result',
+    'inputTokens', 'outputTokens', 'durationMs', 'attempts', 'error', 'userInput', 'variables', 'result',
 ]  # fmt: skip
 # a cell starting with one of these is a formula to a spreadsheet: an outside caller's input must stay text
 FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
@@ -71,7 +72,7 @@ def csv_row(execution: ExecutionView) -> list[str]:
         execution.id, _iso(execution.created_at), execution.status, execution.deployment_name, execution.revision,
         execution.provider, execution.model, execution.origin, execution.trace_id, execution.input_tokens,
         execution.output_tokens, execution.duration_ms, execution.attempts, execution.error, execution.user_input,
-        execution.result,
+        json.dumps(execution.variables, ensure_ascii=False) if execution.variables is not None else None, execution.result,
     ]  # fmt: skip
     return [_cell(value) for value in values]
 

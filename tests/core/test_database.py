@@ -30,7 +30,7 @@ def test_migrations_match_the_tables(engine):
 
 
 def _outside_the_tables(name, type_, _parents) -> bool:
-    """The executions' search index (migration 0005) is SQL of each database's own, not part of the SQLModel tables."""
+    """The executions' search index (migrations 0009, 0012) is SQL of each database's own, not part of the SQLModel tables."""
     return not (name or '').startswith(('execution_search', 'ix_execution_search'))
 
 

@@ -123,3 +123,19 @@ def test_listing_and_export_need_executions_read(core):
         list_executions(core, RUNNER)
     with pytest.raises(Forbidden):
         next(export_batches(core, RUNNER))
+
+
+def test_a_listing_carries_short_variables_and_leaves_long_ones_to_the_record(core):
+    short = add_execution(core, 'a', variables={'name': 'Ada'})
+    long = add_execution(core, 'b', variables={'text': 'x' * 5000}, minutes=1)
+    none = add_execution(core, 'c', minutes=2)
+    listed = {execution.id: execution.variables for execution in list_executions(core, VIEWER).items}
+    assert listed == {short: {'name': 'Ada'}, long: None, none: None}
+    assert get_execution(core, VIEWER, long).variables == {'text': 'x' * 5000}
+
+
+def test_search_finds_words_in_the_variables_too(core):
+    execution_id = add_execution(core, '', variables={'customer': 'Grace Hopper', 'order': 1042})
+    add_execution(core, 'grace notes', minutes=1, variables={'customer': 'Ada'})
+    assert ids(core, search='hopper') == [execution_id]
+    assert ids(core, search='grace 1042') == [execution_id]

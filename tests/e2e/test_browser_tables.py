@@ -37,21 +37,21 @@ def seeded(server, sqlite_url, fake_llm, tmp_path) -> str:  # noqa: F811  (the i
 
 def test_a_checkbox_selects_a_row_and_a_click_elsewhere_opens_it(seeded, browser, tmp_path) -> None:  # noqa: F811
     page = Page(browser, tmp_path / 'failure.png')
-    sign_up(page, seeded, tmp_path / 'serve.log')
+    sign_up(page, seeded, tmp_path / 'server.log')
     browser.get(f'{seeded}/deployments')
     page.see('billing-bot')
     checkbox = browser.find_elements(By.CSS_SELECTOR, 'tbody tr .q-checkbox')[0]
     checkbox.click()
     page.see('1 selected')
     assert browser.current_url == f'{seeded}/deployments'
-    browser.find_elements(By.XPATH, '//tbody//td[normalize-space()="openai"]')[1].click()
+    browser.find_elements(By.XPATH, '//tbody//td[normalize-space()="gpt-4o-mini"]')[1].click()
     page.see('Try it')
     assert browser.current_url == f'{seeded}/deployments/sales-bot'
 
 
 def test_the_executions_page_keeps_its_filters_in_the_address_bar(seeded, browser, tmp_path) -> None:  # noqa: F811
     page = Page(browser, tmp_path / 'failure.png')
-    sign_up(page, seeded, tmp_path / 'serve.log')
+    sign_up(page, seeded, tmp_path / 'server.log')
     browser.get(f'{seeded}/executions')
     page.type('Search input and result', 'refund')
     WebDriverWait(browser, WAIT).until(lambda driver: driver.current_url.endswith('/executions?search=refund'))

@@ -77,7 +77,7 @@ async def test_the_csv_download_has_every_filtered_execution_whole_and_no_formul
     assert 'attachment' in response.headers['content-disposition']
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [row['id'] for row in rows] == [stored['refund'], stored['invoice']]
-    assert rows[1]['userInput'] == 'Where is my invoice?'
+    assert (rows[1]['userInput'], rows[1]['variables']) == ('Where is my invoice?', '')
     assert rows[0]['result'] == '\'=HYPERLINK("http://evil")'  # a spreadsheet shows it as text, never runs it
 
 
