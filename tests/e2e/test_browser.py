@@ -71,7 +71,7 @@ def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(serv
 
     browser.get(server)
     page.see('open the setup link that the server printed in its console')  # the first visitor alone cannot set up
-    create_admin(page, server, tmp_path / 'serve.log')
+    create_admin(page, server, tmp_path / 'server.log')
 
     browser.get(f'{server}/prompts/new')
     page.type('Name', 'Helpdesk')
@@ -101,7 +101,7 @@ def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(serv
 
 def test_signing_out_in_one_tab_stops_the_other_at_its_next_click(server, browser, sqlite_url, tmp_path) -> None:
     page = Page(browser, tmp_path / 'failure.png')
-    create_admin(page, server, tmp_path / 'serve.log')
+    create_admin(page, server, tmp_path / 'server.log')
     browser.get(f'{server}/settings')
     page.open_tab('API keys')
     page.type('Name', 'backdoor')
@@ -150,7 +150,7 @@ def test_every_page_fits_the_screen_and_the_menu_opens_closes_and_reopens(server
     driver = start_chromium(width=width, height=height, offline=True)  # nothing but the app is reachable
     try:
         page = Page(driver, shots / 'failure.png')
-        create_admin(page, server, tmp_path / 'serve.log')
+        create_admin(page, server, tmp_path / 'server.log')
         check_fits(page, shots / f'{width}-deployments-empty.png')
 
         use_the_menu(page, phone=width < 1024)
