@@ -71,6 +71,7 @@ async def test_all_matching_the_search_are_deleted_together_after_a_list_of_name
     await make_deployment(seed, 'keeper', prompt)
     await signed_in(user, seed)
     await user.open('/deployments?search=old&pageSize=10')
+    await user.should_see(kind=ui.table, retries=SLOW)  # the page builds it after reading the database
     table = only(user, ui.table)
     await eventually(lambda: len(table.rows) == 10 and table.pagination['rowsNumber'] == 12)
     select(user, 'old-00')
@@ -86,6 +87,7 @@ async def test_all_matching_the_search_are_deleted_together_after_a_list_of_name
 
 async def test_a_viewer_gets_no_checkboxes(user: User, seed, bots) -> None:
     await signed_in(user, seed, 'viewer')
+    await user.should_see(kind=ui.table, retries=SLOW)  # the page builds it after reading the database
     table = only(user, ui.table)
     await eventually(lambda: len(table.rows) == 3)
     assert table.selection is None
@@ -100,6 +102,7 @@ async def test_a_shared_link_keeps_search_sort_and_page_and_changes_go_back_into
     monkeypatch.setattr(History, 'replace', lambda _history, url: seen.append(url))
     await signed_in(user, seed)
     await user.open('/deployments?search=bot&sort=created&order=desc&page=3&pageSize=10')
+    await user.should_see(kind=ui.table, retries=SLOW)  # the page builds it after reading the database
     table = only(user, ui.table)
     await eventually(lambda: [row['name'] for row in table.rows] == ['bot-04', 'bot-03', 'bot-02', 'bot-01', 'bot-00'])
     assert user.find('Search name, provider or model').elements.pop().value == 'bot'
