@@ -60,6 +60,10 @@ bench: install
 	$(PY) -m bench.admission
 	$(PY) -m bench.rollouts
 	$(PY) -m bench.executions_export
+	$(PY) -m bench.deployment_page
+	$(PY) -m bench.webhooks
+	$(PY) -m bench.idempotency
+	$(PY) -m bench.bus
 
 lint: install
 	$(VENV)/bin/ruff check .
