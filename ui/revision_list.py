@@ -38,9 +38,10 @@ def changes(before: dict | None, after: dict) -> list[str]:
         lines.append('prompt: another prompt')
     if before.get('promptVersion') != after.get('promptVersion'):
         lines.append(f'prompt version: {_version(before.get("promptVersion"))} → {_version(after.get("promptVersion"))}')
-    for field in ('provider', 'model'):
-        if before.get(field) != after.get(field):
-            lines.append(f'{field}: {before.get(field)} → {after.get(field)}')
+    if before.get('provider') != after.get('provider'):
+        lines.append(f'provider: {_provider(before.get("provider"))} → {_provider(after.get("provider"))}')
+    if before.get('model') != after.get('model'):
+        lines.append(f'model: {before.get("model")} → {after.get("model")}')
     old, new = before.get('options') or {}, after.get('options') or {}
     known = list(OPTION_NAMES)
     for key in sorted(set(old) | set(new), key=lambda k: (known.index(k) if k in known else len(known), k)):
@@ -100,3 +101,7 @@ def _version(version: int | None) -> str:
 
 def _option(value: float | None) -> str:
     return 'default' if value is None else f'{value:g}'
+
+
+def _provider(name: str | None) -> str:
+    return display.provider_name(name or '')

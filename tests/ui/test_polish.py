@@ -4,7 +4,7 @@ no "vlatest" or "attempt(s)", an honest empty upload box, a read-only prompt for
 from nicegui import ui
 from nicegui.testing import User
 
-from core import api_keys
+from core import api_keys, deployments
 from core.permissions import Actor
 from tests.ui.conftest import SLOW, eventually, make_deployment, make_prompt, marked, only, signed_in
 from ui import display
@@ -30,8 +30,11 @@ async def test_provider_names_are_written_as_the_providers_write_them(user: User
     await signed_in(user, seed)
     await user.open('/deployments')
     await eventually(lambda: [row['provider'] for row in only(user, ui.table).rows] == ['OpenAI'])
+    changes = {'provider': 'anthropic', 'model': 'claude-haiku-4-5'}
+    await deployments.update_deployment(seed, Actor.system(), 'support-bot', changes=changes)
     await user.open('/deployments/support-bot')
-    await user.should_see('latest prompt · OpenAI · gpt-4o-mini', retries=SLOW)
+    await user.should_see('OpenAI → Anthropic', retries=SLOW)  # the revisions' changes
+    await user.should_see('Anthropic')  # the configuration card
     await user.should_not_see('vlatest')
 
 

@@ -27,6 +27,9 @@ def register(core: Core) -> None:
                 if not can_write:
                     new.disable()
                     new.tooltip('Your role can only read deployments')
-            await unknown_names_note(me)
+            note = ui.column().classes('w-full')  # filled once read: the table is on the page from the first moment
             start = TableRequest.from_query(request.query_params)
-            await DeploymentsTable(me, start=start, url='/deployments').load(start)
+            table = DeploymentsTable(me, start=start, url='/deployments')
+            with note:
+                await unknown_names_note(me)
+            await table.load(start)
