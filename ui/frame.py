@@ -43,7 +43,9 @@ def frame(title: str, me: SignedIn, *, section: str | None = None) -> Iterator[u
             ThemeToggle(me)
             # a button, not a link: a sign-out another site could trigger (an image, a link) would be a nuisance
             ui.button('Log out', icon='logout', on_click=me.sign_out).props('flat color=white dense')
-    with ui.left_drawer(value=None).classes('bg-slate-50 p-2').props('width=200 bordered') as drawer:
+    # open from 1024 px by Quasar's show-if-above, which tells the server; value=None would make NiceGUI ask the browser
+    # for the state instead, a round trip that held up pages (and never answers in the simulated `user` tests)
+    with ui.left_drawer(value=False).classes('bg-slate-50 p-2').props('width=200 bordered show-if-above') as drawer:
         drawer.mark('navigation')
         for label, path, icon in NAVIGATION:
             active = 'bg-slate-200 font-semibold' if label == section else ''
