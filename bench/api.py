@@ -185,6 +185,8 @@ def report(args: argparse.Namespace, settings: Settings, results: dict[str, list
             ours, theirs = percentile(api, p), percentile(direct, p)
             line += f'{label} direct {theirs:6.1f} ms, api {ours:6.1f} ms, added {ours - theirs:5.1f} ms;  '
         print(line.rstrip('; '))
+    slow = sum(latency > 1000 for latency in results[f'api {args.clients}']) / len(results[f'api {args.clients}'])
+    print(f'  at {args.clients} clients {slow:.1%} of the api runs took over 1 s')
     health, accept = results['health 1'], results['accept 1']
     print(
         f'  accept (202, no wait), 1 client: p50 {percentile(accept, 50):5.2f} ms, p99 {percentile(accept, 99):5.2f} ms; '
