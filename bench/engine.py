@@ -345,13 +345,17 @@ def report(
         f'concurrency {args.concurrency} over {len(results)} worker process(es), {os.cpu_count()} cores, '
         f'Python {platform.python_version()}'
     )
-    print(f'  achieved       {achieved:7.1f} executions/s in {elapsed:.2f} s  -> {achieved / limit:.1%} of the limit')
-    print(f'  limit C/L      {limit:7.1f} executions/s')
+
+    def of_limit(rate: float) -> str:
+        return f'  -> {rate / limit:.1%} of the limit' if limit != float('inf') else ''
+
+    print(f'  achieved       {achieved:7.1f} executions/s in {elapsed:.2f} s{of_limit(achieved)}')
+    print(f'  limit C/L      {limit:7.1f} executions/s' if limit != float('inf') else '  limit C/L      none (L = 0)')
     print(
-        f'  SDK alone      {sdk_rate:7.1f} chats/s (no queue, no database)  -> {sdk_rate / limit:.1%} of the limit; '
+        f'  SDK alone      {sdk_rate:7.1f} chats/s (no queue, no database){of_limit(sdk_rate)}; '
         f'the engine reaches {achieved / sdk_rate:.1%} of it'
     )
-    print(f'  plain HTTP     {http_rate:7.1f} chats/s (aiohttp, no SDK)        -> {http_rate / limit:.1%} of the limit')
+    print(f'  plain HTTP     {http_rate:7.1f} chats/s (aiohttp, no SDK)       {of_limit(http_rate)}')
     for label, values in (('provider call', calls), ('queue-to-start', queue_to_start), ('finish-to-record', finish_to_record)):
         print(f'  {label:<16} median {statistics.median(values):6.1f} ms   p99 {percentile(values, 99):6.1f} ms')
     print(f'  CPU per execution: worker process(es) {cpu} ms; fake LLM {fake_cpu / len(timings) * 1000:.2f} ms')
