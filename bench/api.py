@@ -2,7 +2,9 @@
 
 `python -m bench.api [--latency 0.1] [--sequential 100] [--requests 1000] [--clients 50] [--database-url URL]`
 starts the fake LLM (its own process, fixed latency) and `python main.py serve` (the real app: NiceGUI, the API, the
-worker), then times the same chat two ways in this one run:
+worker), then times, one client at a time, accepting a run (POST .../run without `wait`, answered 202) beside GET
+/health (a database read, without a key: the floor of any answer), and waits until those runs have finished. Then the
+same chat two ways in this one run:
   direct: the OpenAI adapter (the SDK, as the worker calls it) straight to the fake;
   api:    POST /api/v1/deployments/{name}/run?wait=30 over HTTP, returning the finished execution (200).
 It prints the median and p99 of each and of the difference (our added latency), one client at a time and with
@@ -101,7 +103,18 @@ async def measure_all(
             if response.status_code != 200 or response.json()['status'] != 'completed':
                 raise RuntimeError(f'the run did not complete: {response.status_code} {response.text[:300]}')
 
+        async def accept() -> None:
+            response = await client.post('/deployments/bench/run', json={'userInput': USER_INPUT})
+            _check(response.status_code == 202, response.text)
+
+        async def health() -> None:
+            _check((await client.get('/health')).status_code == 200, 'health')
+
         results: dict[str, list[float]] = {}
+        for way, call in (('health', health), ('accept', accept)):  # one client: what answering costs, and its floor
+            await timed(call, 20, 1)
+            results[f'{way} 1'] = (await timed(call, args.sequential, 1))[0]
+        await drain(client)
         for way, call in (('direct', direct), ('api', api)):
             await timed(call, 20, 5)  # warm-up: connections, caches
             results[f'{way} 1'] = (await timed(call, args.sequential, 1))[0]
@@ -110,6 +123,18 @@ async def measure_all(
             results[f'{way} {args.clients}'], results[f'{way} {args.clients} wall'] = latencies, [wall]
             results[f'{way} server cpu'] = [(process_cpu_seconds(server_pid) - cpu) / args.requests * 1000]  # api only
         return results
+
+
+async def drain(client: httpx.AsyncClient) -> None:
+    """Wait until the accepted runs have finished, so they do not load what is measured next."""
+    for _ in range(600):
+        busy = 0
+        for status in ('pending', 'running'):
+            response = await client.get('/executions', params={'status': status, 'pageSize': 1})
+            busy += len(response.json()['items']) if response.status_code == 200 else 0
+        if not busy:
+            return
+        await asyncio.sleep(0.1)
 
 
 async def measure_limits(args: argparse.Namespace, api_url: str, token: str, limited: str) -> dict[str, list[float]]:
@@ -160,6 +185,13 @@ def report(args: argparse.Namespace, settings: Settings, results: dict[str, list
             ours, theirs = percentile(api, p), percentile(direct, p)
             line += f'{label} direct {theirs:6.1f} ms, api {ours:6.1f} ms, added {ours - theirs:5.1f} ms;  '
         print(line.rstrip('; '))
+    slow = sum(latency > 1000 for latency in results[f'api {args.clients}']) / len(results[f'api {args.clients}'])
+    print(f'  at {args.clients} clients {slow:.1%} of the api runs took over 1 s')
+    health, accept = results['health 1'], results['accept 1']
+    print(
+        f'  accept (202, no wait), 1 client: p50 {percentile(accept, 50):5.2f} ms, p99 {percentile(accept, 99):5.2f} ms; '
+        f'beside GET /health (a database read, no key) p50 {percentile(health, 50):5.2f} ms, p99 {percentile(health, 99):5.2f} ms'
+    )
     wall_direct, wall_api = results[f'direct {args.clients} wall'][0], results[f'api {args.clients} wall'][0]
     print(
         f'  throughput at {args.clients} clients: api {args.requests / wall_api:.1f} requests/s, '

@@ -10,6 +10,13 @@ machine sets, with the fake LLM sharing its cores.
 The C slots are shared by P worker processes (one per core by default: one Python process runs on one core at a time;
 several worker processes on one database is how the engine scales, e.g. several `python main.py worker`). Each process
 is warmed up first (database opened, SDK client built), as a long-running worker is.
+
+`--main` runs the same N executions through the real `python main.py` instead (the web process and the worker
+processes it supervises, `HYPERSIGIL_WORKERS`; several comma-separated, e.g. `--main --workers 1,2`, are measured one
+after the other), warmed up by a first batch; the C slots are split over its workers. It prints the executions per
+second (first claimed to last recorded, from the rows), the CPU per execution of the workers and of the web process,
+beside C/L and the SDK alone in as many processes, in the same run.
+`--latency 0` measures what the machine's CPU allows (no C/L limit then).
 """
 
 import argparse
@@ -61,7 +68,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--concurrency', type=int, default=50, help='executions in flight, over all worker processes')
     parser.add_argument('--processes', type=int, default=min(os.cpu_count() or 1, 4), help='worker processes')
     parser.add_argument('--database-url', help='default: SQLite in a temporary directory')
+    parser.add_argument('--main', action='store_true', help='through `python main.py` and its supervised workers')
+    parser.add_argument('--workers', default='auto', help='with --main: HYPERSIGIL_WORKERS, several comma-separated')
     args = parser.parse_args(argv)
+    if args.main:
+        for workers in args.workers.split(','):
+            through_main(args, workers.strip())
+        return
     slots = split(args.concurrency, args.processes)
     with tempfile.TemporaryDirectory(prefix='hypersigil-bench-') as directory, fake_llm(args.latency) as (url, fake_pid):
         env = {
@@ -80,13 +93,13 @@ def main(argv: list[str] | None = None) -> None:
         report(args, settings, started, results, fake_cpu, sdk, http)
 
 
-def queue_executions(settings: Settings, n: int) -> None:
+def queue_executions(settings: Settings, n: int, first: int = 0) -> None:
     """N pending rows (on a --database-url, earlier unfinished rows are removed first)."""
     core = build_core(settings)
     start = utcnow()
     rows = [
         {
-            'id': f'00000000-0000-4000-8000-{i:012d}',
+            'id': row_id(i),
             'status': 'pending',
             'provider': 'openai',
             'model': MODEL,
@@ -97,13 +110,95 @@ def queue_executions(settings: Settings, n: int) -> None:
             'attempts': 0,
             'created_at': start + timedelta(microseconds=i),
         }
-        for i in range(n)
+        for i in range(first, first + n)
     ]
     with core.db.begin() as connection:
         connection.execute(sa.delete(EXECUTION).where(EXECUTION.c.status.in_(('pending', 'running'))))
         connection.execute(sa.delete(EXECUTION).where(EXECUTION.c.id.in_([r['id'] for r in rows])))
         connection.execute(sa.insert(EXECUTION), rows)
     core.db.dispose()
+
+
+def row_id(i: int) -> str:
+    return f'00000000-0000-4000-8000-{i:012d}'
+
+
+def through_main(args, workers: str) -> None:
+    """The N executions through `python main.py` with HYPERSIGIL_WORKERS=workers, after a warm-up batch."""
+    from bench.api import serve  # bench.api imports this module
+
+    count = Settings.from_env({'HYPERSIGIL_WORKERS': workers})
+    processes = count.workers or 1  # 'inline': the web process's own worker
+    slots = split(args.concurrency, processes)
+    with tempfile.TemporaryDirectory(prefix='hypersigil-bench-') as directory, fake_llm(args.latency) as (url, fake_pid):
+        env = {
+            'HYPERSIGIL_DATA_DIR': directory,
+            **({'HYPERSIGIL_DATABASE_URL': args.database_url} if args.database_url else {}),
+            'HYPERSIGIL_SECRET_KEY': 'bench',
+            'HYPERSIGIL_WORKERS': workers,
+            'HYPERSIGIL_PROVIDER_CONCURRENCY': str(max(slots)),  # per worker process
+            'OPENAI_API_KEY': 'sk-bench',
+            'OPENAI_BASE_URL': f'{url}/v1',
+        }
+        settings = Settings.from_env(env)
+        build_core(settings).db.dispose()  # migrated before the server starts
+        with serve(env, Path(directory) / 'server.log') as (_api_url, web_pid):
+            warm = max(100, args.concurrency * 2)
+            queue_executions(settings, warm, first=args.n)  # SDKs imported, clients built, connections open
+            wait_until_finished(settings, warm)
+            time.sleep(1)
+            children = child_pids(web_pid)
+            cpu_before = {pid: process_cpu_seconds(pid) for pid in [web_pid, *children]}
+            fake_cpu = process_cpu_seconds(fake_pid)
+            queue_executions(settings, args.n)
+            wait_until_finished(settings, warm + args.n)
+            cpu = {pid: process_cpu_seconds(pid) - before for pid, before in cpu_before.items()}
+            fake_cpu = process_cpu_seconds(fake_pid) - fake_cpu
+            span, completed = batch_span(settings, args.n)
+        sdk = baseline(sdk_process, settings, slots, args.n)
+    report_main(args, settings, workers, len(children), span, completed, cpu, web_pid, fake_cpu, sdk)
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f'/proc/{pid}/task/{pid}/children').read_text().split()]
+    except OSError:
+        return []
+
+
+def batch_span(settings: Settings, n: int) -> tuple[float, int]:
+    """Seconds from the batch's first claim to its last record, and how many of it completed."""
+    engine = sa.create_engine(settings.database_url)
+    batch = EXECUTION.c.id.in_([row_id(i) for i in range(n)])
+    query = sa.select(
+        sa.func.min(EXECUTION.c.started_at),
+        sa.func.max(EXECUTION.c.completed_at),
+        sa.func.count().filter(EXECUTION.c.status == 'completed'),
+    ).where(batch)
+    with engine.connect() as connection:
+        first, last, completed = connection.execute(query).one()
+    engine.dispose()
+    return (last - first).total_seconds(), completed
+
+
+def report_main(args, settings, workers, children, span, completed, cpu, web_pid, fake_cpu, sdk) -> None:
+    sdk_rate, sdk_cpu = sdk
+    achieved = args.n / span
+    limit = args.concurrency / args.latency if args.latency else None
+    web = cpu.pop(web_pid) / args.n * 1000
+    worker = sum(cpu.values()) / args.n * 1000
+    print(
+        f'engine through `python main.py`: HYPERSIGIL_WORKERS={workers} ({children} worker process(es)), '
+        f'{args.n} executions on {settings.database_url.split(":", 1)[0]}, latency {args.latency * 1000:g} ms, '
+        f'concurrency {args.concurrency}, {os.cpu_count()} cores; {completed} completed'
+    )
+    versus = f' -> {achieved / limit:.1%} of the limit C/L {limit:.1f}/s' if limit else ' (L = 0: no C/L limit)'
+    print(f'  achieved       {achieved:7.1f} executions/s in {span:.2f} s{versus}')
+    print(f'  SDK alone      {sdk_rate:7.1f} chats/s in {max(1, children)} forked process(es) (no queue, no database)')
+    print(
+        f'  CPU per execution: worker process(es) {worker:.2f} ms, web process {web:.2f} ms, together {worker + web:.2f} ms; '
+        f'SDK alone {sdk_cpu:.2f} ms per chat; fake LLM {fake_cpu / args.n * 1000:.2f} ms'
+    )
 
 
 def run_processes(target, settings: Settings, slots: list[int], *, n: int = 0, until_finished: int = 0):
@@ -239,7 +334,7 @@ def report(
     (sdk_rate, sdk_cpu), (http_rate, http_cpu) = sdk, http
     timings = [t for result in results for t in result.timings]
     elapsed = max(t.recorded for t in timings) - started
-    limit = args.concurrency / args.latency
+    limit = args.concurrency / args.latency if args.latency else float('inf')  # L = 0: only the CPU limits
     achieved = len(timings) / elapsed
     queue_to_start = [delay for result in results for delay in start_delays(result, started)]
     finish_to_record = [(t.recorded - t.call_ended) * 1000 for t in timings]
@@ -250,13 +345,17 @@ def report(
         f'concurrency {args.concurrency} over {len(results)} worker process(es), {os.cpu_count()} cores, '
         f'Python {platform.python_version()}'
     )
-    print(f'  achieved       {achieved:7.1f} executions/s in {elapsed:.2f} s  -> {achieved / limit:.1%} of the limit')
-    print(f'  limit C/L      {limit:7.1f} executions/s')
+
+    def of_limit(rate: float) -> str:
+        return f'  -> {rate / limit:.1%} of the limit' if limit != float('inf') else ''
+
+    print(f'  achieved       {achieved:7.1f} executions/s in {elapsed:.2f} s{of_limit(achieved)}')
+    print(f'  limit C/L      {limit:7.1f} executions/s' if limit != float('inf') else '  limit C/L      none (L = 0)')
     print(
-        f'  SDK alone      {sdk_rate:7.1f} chats/s (no queue, no database)  -> {sdk_rate / limit:.1%} of the limit; '
+        f'  SDK alone      {sdk_rate:7.1f} chats/s (no queue, no database){of_limit(sdk_rate)}; '
         f'the engine reaches {achieved / sdk_rate:.1%} of it'
     )
-    print(f'  plain HTTP     {http_rate:7.1f} chats/s (aiohttp, no SDK)        -> {http_rate / limit:.1%} of the limit')
+    print(f'  plain HTTP     {http_rate:7.1f} chats/s (aiohttp, no SDK)       {of_limit(http_rate)}')
     for label, values in (('provider call', calls), ('queue-to-start', queue_to_start), ('finish-to-record', finish_to_record)):
         print(f'  {label:<16} median {statistics.median(values):6.1f} ms   p99 {percentile(values, 99):6.1f} ms')
     print(f'  CPU per execution: worker process(es) {cpu} ms; fake LLM {fake_cpu / len(timings) * 1000:.2f} ms')
