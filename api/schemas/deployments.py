@@ -33,12 +33,11 @@ class DeploymentCreate(RequestModel):
     options: Options | None = None
 
 
-class DeploymentUpdate(RequestModel):
-    """Only the fields sent (and not null) change; `name` may be sent only unchanged; `options` replaces the whole set."""
+class ConfigChanges(RequestModel):
+    """A change of a deployment's configuration: the fields sent (and not null) change; `options` replaces the set."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
     prompt_id: str | None = Field(default=None, min_length=1, max_length=36)
-    prompt_version: int | None = Field(default=None, ge=1)
+    prompt_version: int | None = Field(default=None, ge=1, description='a pinned version, or null for the latest')
     provider: Provider | None = None
     model: str | None = Field(default=None, min_length=1, max_length=200)
     options: Options | None = None
@@ -50,6 +49,12 @@ class DeploymentUpdate(RequestModel):
         if 'options' in changes:
             changes['options'] = self.options.as_dict() if self.options else {}
         return changes
+
+
+class DeploymentUpdate(ConfigChanges):
+    """Only the fields sent (and not null) change; `name` may be sent only unchanged; `options` replaces the whole set."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 DeploymentPublic = public_model(DeploymentView, 'DeploymentPublic')

@@ -5,27 +5,12 @@ from typing import Any, Literal
 from pydantic import Field
 
 from api.schemas.common import RequestModel, ResponseModel, public_model
-from api.schemas.deployments import Options
+from api.schemas.deployments import ConfigChanges
 from core.rollouts.records import ArmSummary, HistoryEntry, RolloutArms, RolloutView
-from core.vocabulary import Provider
 
 
-class RolloutChanges(RequestModel):
+class RolloutChanges(ConfigChanges):
     """The candidate: any change a PATCH could make (the fields sent, and not null, change; options replaces the set)."""
-
-    prompt_id: str | None = Field(default=None, min_length=1, max_length=36)
-    prompt_version: int | None = Field(default=None, ge=1, description='a pinned version, or null for the latest')
-    provider: Provider | None = None
-    model: str | None = Field(default=None, min_length=1, max_length=200)
-    options: Options | None = None
-
-    def changes(self) -> dict[str, Any]:
-        """The sent fields in core's snake_case (an explicit null matters only for promptVersion)."""
-        sent = self.model_dump(exclude_unset=True)
-        changes = {key: value for key, value in sent.items() if value is not None or key == 'prompt_version'}
-        if 'options' in changes:
-            changes['options'] = self.options.as_dict() if self.options else {}
-        return changes
 
 
 class Guardrails(RequestModel):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from core import leases
 from core.pricing import cost_usd
 from data.tables import Execution, ExecutionStatus, new_id, utcnow
 
@@ -151,16 +152,7 @@ def _claim_statement(sqlite: bool) -> sa.Update:
 
 def renew_leases(engine: sa.Engine, tokens: set[str], *, lease_seconds: float) -> set[str]:
     """Extend the leases still held under `tokens`; returns the ids of the executions still ours."""
-    if not tokens:
-        return set()
-    statement = (
-        sa.update(EXECUTION)
-        .where(EXECUTION.c.lease_token.in_(tokens), EXECUTION.c.status == ExecutionStatus.RUNNING)
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
-        .returning(EXECUTION.c.id)
-    )
-    with engine.begin() as connection:
-        return set(connection.execute(statement).scalars())
+    return leases.renew(engine, EXECUTION, tokens, held_status=ExecutionStatus.RUNNING, lease_seconds=lease_seconds)
 
 
 def record_retry(engine: sa.Engine, claim: Claim, *, attempts: int, error: str) -> bool:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from core import leases
 from core.webhooks.attempts import Attempt
 from core.webhooks.schedule import retry_delay, should_disable
 from data.tables import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, new_id, utcnow
@@ -96,16 +97,7 @@ def _record(
 
 def renew_leases(engine: sa.Engine, tokens: set[str], *, lease_seconds: float) -> set[str]:
     """Extend the leases still held under `tokens`; returns the ids of the deliveries still ours."""
-    if not tokens:
-        return set()
-    statement = (
-        sa.update(DELIVERY)
-        .where(DELIVERY.c.lease_token.in_(tokens), DELIVERY.c.status == DeliveryStatus.SENDING)
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
-        .returning(DELIVERY.c.id)
-    )
-    with engine.begin() as connection:
-        return set(connection.execute(statement).scalars())
+    return leases.renew(engine, DELIVERY, tokens, held_status=DeliveryStatus.SENDING, lease_seconds=lease_seconds)
 
 
 def _note_on_endpoint(connection: sa.Connection, endpoint_id: str, attempt: Attempt, now: datetime) -> None:
