@@ -8,9 +8,10 @@ same chat two ways in this one run:
   direct: the OpenAI adapter (the SDK, as the worker calls it) straight to the fake;
   api:    POST /api/v1/deployments/{name}/run?wait=30 over HTTP, returning the finished execution (200).
 It prints the median and p99 of each and of the difference (our added latency), one client at a time and with
-`--clients` concurrent clients, and the requests/s at that concurrency. Then the rate limits' admission step: the
-same run with a key that has requestsPerMinute and concurrentRuns (never reached) and with one that has none,
-alternated one by one so the machine's drift falls on both alike.
+`--clients` concurrent clients, and the requests/s at that concurrency, and where the machine's CPU went per call at
+that concurrency, each way: the web process, its worker processes, the fake, and this client (the load generator).
+Then the rate limits' admission step: the same run with a key that has requestsPerMinute and concurrentRuns (never
+reached) and with one that has none, alternated one by one so the machine's drift falls on both alike.
 Then the OpenAI-compatible endpoint beside the native one and the direct call, each non-streamed and streamed (read
 to its end), at 1 and `--clients` clients; every client goes through all the ways in turn, so the load and the drift
 fall on all of them alike:
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.engine import fake_llm, percentile, process_cpu_seconds
+from bench.engine import cpu_seconds, fake_llm, percentile, process_cpu_seconds
 from core import api_keys
 from core.app import build_core
 from core.engine.process import event_loop_runner
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def measure_split(args: argparse.Namespace, workers: str) -> None:
-    with tempfile.TemporaryDirectory(prefix='hypersigil-bench-api-') as directory, fake_llm(args.latency) as (fake_url, _):
+    with tempfile.TemporaryDirectory(prefix='hypersigil-bench-api-') as directory, fake_llm(args.latency) as (fake_url, fake_pid):
         env = {
             'HYPERSIGIL_DATA_DIR': directory,
             **({'HYPERSIGIL_DATABASE_URL': args.database_url} if args.database_url else {}),
@@ -78,7 +79,7 @@ def measure_split(args: argparse.Namespace, workers: str) -> None:
         with serve(env, Path(directory) / 'server.log') as (api_url, server_pid):
             token, limited = setup(Settings.from_env(env), api_url)
             with event_loop_runner() as runner:
-                results = runner.run(measure_all(args, api_url, token, f'{fake_url}/v1', server_pid))
+                results = runner.run(measure_all(args, api_url, token, f'{fake_url}/v1', server_pid, fake_pid))
                 results |= runner.run(measure_limits(args, api_url, token, limited))
                 results |= runner.run(measure_compatible(args, api_url, token, f'{fake_url}/v1'))
         report(args, Settings.from_env(env), results, workers)
@@ -86,7 +87,7 @@ def measure_split(args: argparse.Namespace, workers: str) -> None:
 
 
 async def measure_all(
-    args: argparse.Namespace, api_url: str, token: str, openai_url: str, server_pid: int
+    args: argparse.Namespace, api_url: str, token: str, openai_url: str, server_pid: int, fake_pid: int
 ) -> dict[str, list[float]]:
     """Latencies (ms) per way and concurrency after a warm-up; the wall time of each concurrent batch; server CPU per run."""
     adapter = OpenAIAdapter(api_key='sk-bench', base_url=openai_url)
@@ -118,11 +119,32 @@ async def measure_all(
         for way, call in (('direct', direct), ('api', api)):
             await timed(call, 20, 5)  # warm-up: connections, caches
             results[f'{way} 1'] = (await timed(call, args.sequential, 1))[0]
-            cpu = process_cpu_seconds(server_pid)
+            before = cpu_budget(server_pid, fake_pid)
             latencies, wall = await timed(call, args.requests, args.clients)
             results[f'{way} {args.clients}'], results[f'{way} {args.clients} wall'] = latencies, [wall]
-            results[f'{way} server cpu'] = [(process_cpu_seconds(server_pid) - cpu) / args.requests * 1000]  # api only
+            for part, spent in cpu_budget(server_pid, fake_pid).items():
+                results[f'{way} {part} cpu'] = [(spent - before[part]) / args.requests * 1000]
         return results
+
+
+CPU_PARTS = ('web', 'workers', 'fake', 'client')
+
+
+def cpu_budget(server_pid: int, fake_pid: int) -> dict[str, float]:
+    """CPU seconds so far of each part of the run: the web process, its worker processes, the fake, this client."""
+    return {
+        'web': process_cpu_seconds(server_pid),
+        'workers': sum(process_cpu_seconds(child) for child in child_pids(server_pid)),
+        'fake': process_cpu_seconds(fake_pid),
+        'client': cpu_seconds(),
+    }
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f'/proc/{pid}/task/{pid}/children').read_text().split()]
+    except OSError:
+        return []
 
 
 async def drain(client: httpx.AsyncClient) -> None:
@@ -197,10 +219,14 @@ def report(args: argparse.Namespace, settings: Settings, results: dict[str, list
         f'  throughput at {args.clients} clients: api {args.requests / wall_api:.1f} requests/s, '
         f'direct {args.requests / wall_direct:.1f} requests/s (limit {args.clients / args.latency:.0f}/s at this latency)'
     )
-    cpu = results['api server cpu'][0]
+    cpu = results['api web cpu'][0]
     ceiling = f'one process runs on one core: ~{1000 / cpu:.0f} runs/s'
     included = 'its SDK call included' if workers == 'inline' else 'the web process alone: its workers run the SDK calls'
     print(f'  server CPU per run at {args.clients} clients: {cpu:.1f} ms, {included} ({ceiling})')
+    for way in ('direct', 'api'):
+        parts = ', '.join(f'{part} {results[f"{way} {part} cpu"][0]:.2f}' for part in CPU_PARTS)
+        total = sum(results[f'{way} {part} cpu'][0] for part in CPU_PARTS)
+        print(f'  CPU ms per call at {args.clients} clients, {way:>6}: {parts}; in all {total:.2f} of {os.cpu_count()} cores')
     line = '  rate limits, 1 client, alternated: '
     for label, p in (('p50', 50), ('p99', 99)):
         without, limited = percentile(results['unlimited key'], p), percentile(results['limited key'], p)

@@ -130,7 +130,7 @@ async def measure_metrics(settings: Settings, kind: str, rows: int) -> None:
             'GET /metrics': [await timed(through_api) for _ in range(21)][1:],
             'baseline: rows into Python': [await timed(asyncio.to_thread, rows_into_python) for _ in range(6)][1:],
         }
-    timings['core.metrics, its thread\'s CPU'] = cpu[1:]
+    timings["core.metrics, its thread's CPU"] = cpu[1:]
     for label, values in timings.items():
         print(f'  30 days hourly, {label:28} p50 {percentile(values, 50):7.1f} ms, p95 {percentile(values, 95):7.1f} ms')
     core.db.dispose()
