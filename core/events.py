@@ -76,7 +76,9 @@ class EventBus:
     """Publish from any thread or loop; each subscriber receives on the loop it subscribed from."""
 
     def __init__(self) -> None:
-        self._subscriptions: set[Subscription] = set()
+        # by the execution they follow (None: every execution), so an event meets only the subscriptions it may concern:
+        # each request waiting on its run holds one, and each run publishes several events
+        self._subscriptions: dict[str | None, set[Subscription]] = {}
         self._lock = threading.Lock()
         self.transport: Transport | None = None
 
@@ -98,12 +100,15 @@ class EventBus:
         """Events of one execution (or all), of the given kinds (or all)."""
         subscription = Subscription(self, execution_id, kinds)
         with self._lock:
-            self._subscriptions.add(subscription)
+            self._subscriptions.setdefault(execution_id, set()).add(subscription)
         try:
             yield subscription
         finally:
             with self._lock:
-                self._subscriptions.discard(subscription)
+                followers = self._subscriptions[execution_id]
+                followers.discard(subscription)
+                if not followers:
+                    del self._subscriptions[execution_id]
 
     def publish(self, event: Event) -> None:
         self._deliver(event)
@@ -114,6 +119,9 @@ class EventBus:
     def _deliver(self, event: Event) -> None:
         """To this process's subscribers only (an event from another process is not sent on again)."""
         with self._lock:
-            subscriptions = list(self._subscriptions)
+            if event.kind == GAP:  # every subscriber must re-read, whatever it follows
+                subscriptions = [subscription for group in self._subscriptions.values() for subscription in group]
+            else:
+                subscriptions = [*self._subscriptions.get(None, ()), *self._subscriptions.get(event.execution_id, ())]
         for subscription in subscriptions:
             subscription.offer(event)
