@@ -7,9 +7,11 @@ worker), then times, one client at a time, accepting a run (POST .../run without
 same chat two ways in this one run:
   direct: the OpenAI adapter (the SDK, as the worker calls it) straight to the fake;
   api:    POST /api/v1/deployments/{name}/run?wait=30 over HTTP, returning the finished execution (200).
-It prints the median and p99 of each and of the difference (our added latency), one client at a time and with
-`--clients` concurrent clients, and the requests/s at that concurrency, and where the machine's CPU went per call at
-that concurrency, each way: the web process, its worker processes, the fake, and this client (the load generator).
+Every request goes through one keep-alive aiohttp client (bench/load_client.py), as the direct calls go through the
+SDK's aiohttp transport. It prints the median and p99 of each and of the difference (our added latency), one client
+at a time and with `--clients` concurrent clients, and the requests/s at that concurrency, and where the machine's CPU
+went per call at that concurrency, each way: the web process, its worker processes, the fake, and this client (the
+load generator).
 Then the rate limits' admission step: the same run with a key that has requestsPerMinute and concurrentRuns (never
 reached) and with one that has none, alternated one by one so the machine's drift falls on both alike.
 Then the OpenAI-compatible endpoint beside the native one and the direct call, each non-streamed and streamed (read
@@ -33,7 +35,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.engine import cpu_seconds, fake_llm, percentile, process_cpu_seconds
+from bench.engine import child_pids, cpu_seconds, fake_llm, percentile, process_cpu_seconds
+from bench.load_client import LoadClient
 from core import api_keys
 from core.app import build_core
 from core.engine.process import event_loop_runner
@@ -91,9 +94,7 @@ async def measure_all(
 ) -> dict[str, list[float]]:
     """Latencies (ms) per way and concurrency after a warm-up; the wall time of each concurrent batch; server CPU per run."""
     adapter = OpenAIAdapter(api_key='sk-bench', base_url=openai_url)
-    # idle connections expire before uvicorn's 5 s keep-alive closes them, so none is reused half-closed
-    limits = httpx.Limits(max_connections=args.clients * 2, max_keepalive_connections=args.clients * 2, keepalive_expiry=3)
-    async with httpx.AsyncClient(base_url=api_url, headers={'X-API-Key': token}, limits=limits, timeout=60) as client:
+    async with LoadClient(api_url, headers={'X-API-Key': token}, connections=args.clients * 2) as client:
         messages = [{'role': 'system', 'content': TEMPLATE}, {'role': 'user', 'content': USER_INPUT}]  # what the run sends
 
         async def direct() -> None:
@@ -140,14 +141,7 @@ def cpu_budget(server_pid: int, fake_pid: int) -> dict[str, float]:
     }
 
 
-def child_pids(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f'/proc/{pid}/task/{pid}/children').read_text().split()]
-    except OSError:
-        return []
-
-
-async def drain(client: httpx.AsyncClient) -> None:
+async def drain(client: LoadClient) -> None:
     """Wait until the accepted runs have finished, so they do not load what is measured next."""
     for _ in range(600):
         busy = 0
@@ -161,7 +155,7 @@ async def drain(client: httpx.AsyncClient) -> None:
 
 async def measure_limits(args: argparse.Namespace, api_url: str, token: str, limited: str) -> dict[str, list[float]]:
     """Latencies (ms) of one client's runs with the unlimited key and with the limited one, alternated."""
-    async with httpx.AsyncClient(base_url=api_url, timeout=60) as client:
+    async with LoadClient(api_url) as client:
 
         async def run(key: str) -> None:
             response = await client.post(
@@ -240,8 +234,7 @@ COMPARED = ('direct', 'native', 'native stream', 'openai', 'openai stream')
 async def measure_compatible(args: argparse.Namespace, api_url: str, token: str, openai_url: str) -> dict[str, list[float]]:
     """Latencies (ms) of each way in COMPARED, one client and `--clients` clients, the ways taken in turn."""
     adapter = OpenAIAdapter(api_key='sk-bench', base_url=openai_url)
-    limits = httpx.Limits(max_connections=args.clients * 2, max_keepalive_connections=args.clients * 2, keepalive_expiry=3)
-    async with httpx.AsyncClient(base_url=api_url, headers={'X-API-Key': token}, limits=limits, timeout=60) as client:
+    async with LoadClient(api_url, headers={'X-API-Key': token}, connections=args.clients * 2) as client:
         messages = [{'role': 'system', 'content': TEMPLATE}, {'role': 'user', 'content': USER_INPUT}]
         chat = {'model': 'bench', 'messages': [{'role': 'user', 'content': USER_INPUT}]}
         run = {'json': {'userInput': USER_INPUT}}
@@ -254,8 +247,8 @@ async def measure_compatible(args: argparse.Namespace, api_url: str, token: str,
             _check(response.status_code == 200 and response.json()['status'] == 'completed', response.text)
 
         async def native_stream() -> None:
-            async with client.stream('POST', '/deployments/bench/run', params={'stream': 'true'}, **run) as response:
-                text = (await response.aread()).decode()
+            response = await client.post('/deployments/bench/run', params={'stream': 'true'}, **run)  # read to its end
+            text = response.text
             _check(response.status_code == 200 and '"status":"completed"' in text.rsplit('event: execution', 1)[-1], text)
 
         async def compatible() -> None:
@@ -263,9 +256,8 @@ async def measure_compatible(args: argparse.Namespace, api_url: str, token: str,
             _check(response.status_code == 200 and response.json()['choices'][0]['message']['content'], response.text)
 
         async def compatible_stream() -> None:
-            async with client.stream('POST', '/openai/chat/completions', json={**chat, 'stream': True}) as response:
-                text = (await response.aread()).decode()
-            _check(response.status_code == 200 and text.endswith('data: [DONE]\n\n'), text)
+            response = await client.post('/openai/chat/completions', json={**chat, 'stream': True})  # read to its end
+            _check(response.status_code == 200 and response.text.endswith('data: [DONE]\n\n'), response.text)
 
         ways = dict(zip(COMPARED, (direct, native, native_stream, compatible, compatible_stream), strict=True))
         await in_turn(ways, 10, 5)  # warm-up

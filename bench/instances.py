@@ -20,11 +20,10 @@ import tempfile
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import httpx
-
 from bench.api import ROOT, USER_INPUT, serve, setup, timed
 from bench.bus import POSTGRES_URL, throwaway_postgres
 from bench.engine import fake_llm, percentile, process_cpu_seconds
+from bench.load_client import LoadClient
 from core.app import build_core
 from core.engine.process import event_loop_runner
 from core.settings import Settings
@@ -94,10 +93,7 @@ def worker(env: dict[str, str], directory: Path):
 
 
 async def load(args, urls: list[str], token: str, pids: dict[str, int]) -> dict:
-    limits = httpx.Limits(max_connections=args.clients * 2, max_keepalive_connections=args.clients * 2, keepalive_expiry=3)
-    clients = [
-        httpx.AsyncClient(base_url=url, headers={'X-API-Key': token}, limits=limits, timeout=60) for url in urls
-    ]  # fmt: skip
+    clients = [LoadClient(url, headers={'X-API-Key': token}, connections=args.clients * 2) for url in urls]
     turn = itertools.cycle(clients)
 
     async def run() -> None:

@@ -17,10 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import httpx
-
 from bench.api import USER_INPUT, serve, setup, timed
 from bench.engine import fake_llm, percentile, process_cpu_seconds
+from bench.load_client import LoadClient
 from core.settings import Settings
 
 OURS = ('(core/', '(api/', '(data/', '(ui/', '(main.py')
@@ -68,8 +67,7 @@ def main(argv: list[str] | None = None) -> None:
 
 async def accept_runs(api_url: str, token: str, n: int, clients: int, server_pid: int) -> tuple[list[float], float]:
     """Latencies (ms) of n accepted runs from `clients` concurrent clients, and the server's CPU ms per run."""
-    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2, keepalive_expiry=3)
-    async with httpx.AsyncClient(base_url=api_url, headers={'X-API-Key': token}, limits=limits, timeout=60) as client:
+    async with LoadClient(api_url, headers={'X-API-Key': token}, connections=clients * 2) as client:
 
         async def run() -> None:
             response = await client.post('/deployments/bench/run', json={'userInput': USER_INPUT})

@@ -14,10 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 from bench.api import USER_INPUT, serve, setup
 from bench.engine import child_pids, fake_llm, percentile
+from bench.load_client import ClientError, LoadClient
 from core.engine.process import event_loop_runner
 from core.settings import Settings
 
@@ -63,15 +62,14 @@ async def soak(args, api_url: str, token: str, pid: int, workers: list[int]):
     samples: list[tuple[float, float, list[float]]] = []
     latencies: list[float] = []
     errors = [0]
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=3)
-    async with httpx.AsyncClient(base_url=api_url, headers={'X-API-Key': token}, limits=limits, timeout=60) as client:
+    async with LoadClient(api_url, headers={'X-API-Key': token}, connections=200) as client:
 
         async def run() -> None:
             started = time.perf_counter()
             try:
                 response = await client.post('/deployments/bench/run', json={'userInput': USER_INPUT})
                 ok = response.status_code == 202
-            except httpx.HTTPError:
+            except ClientError:
                 ok = False
             if ok:
                 latencies.append((time.perf_counter() - started) * 1000)
@@ -107,7 +105,7 @@ def sample(minute: float, pid: int, workers: list[int], answered: int) -> tuple[
     return minute, rss, worker_rss
 
 
-async def settle(client: httpx.AsyncClient, total: int) -> int:
+async def settle(client: LoadClient, total: int) -> int:
     """Completed runs once none is pending or running (at most 2 minutes after the last was sent)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
