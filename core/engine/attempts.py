@@ -1,0 +1,69 @@
+"""Each provider call of an execution, kept as a row: when it started and ended, how long it took, how it ended.
+
+The engine writes an attempt in the transactions it makes anyway: a failure that will be retried with the retry's
+bookkeeping (queue.record_retry), the last attempt with the outcome (queue.exchange), several executions' in one
+statement. So an attempt in flight when its worker dies, or when its execution is cancelled or handed back at a stop,
+leaves no row: the execution's `attempts` count says how many calls began, the rows say what the recorded ones did.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from data.tables import AttemptOutcome, ExecutionAttempt, new_id, utcnow
+
+ATTEMPT = ExecutionAttempt.__table__
+_INSERT = sa.insert(ATTEMPT)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One provider call: its number among the execution's attempts, its times, and how it ended."""
+
+    number: int
+    started_at: datetime
+    completed_at: datetime
+    duration_ms: int
+    outcome: AttemptOutcome
+    error: str | None = None
+    http_status: int | None = None  # the provider's HTTP status, when a failure came with one
+
+
+class Stopwatch:
+    """Times one attempt: the wall clock for when, the monotonic clock for how long."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.started_at = utcnow()
+        self._started = time.perf_counter()
+
+    def stop(self, outcome: AttemptOutcome, *, error: str | None = None, http_status: int | None = None) -> Attempt:
+        duration_ms = round((time.perf_counter() - self._started) * 1000)
+        completed_at = self.started_at + timedelta(milliseconds=duration_ms)  # one clock: the times agree with the length
+        return Attempt(self.number, self.started_at, completed_at, duration_ms, outcome, error, http_status)
+
+
+def insert_attempts(connection: sa.Connection, attempts: list[tuple[str, Attempt]]) -> None:
+    """Write (execution id, attempt) pairs in the caller's transaction, in one statement."""
+    if attempts:
+        connection.execute(_INSERT, [_row(execution_id, attempt) for execution_id, attempt in attempts])
+
+
+def read_attempts(connection: sa.Connection, execution_id: str) -> list[Attempt]:
+    """An execution's recorded attempts, first first."""
+    rows = connection.execute(_BY_EXECUTION, {'execution_id': execution_id}).mappings()
+    return [Attempt(**{**row, 'outcome': AttemptOutcome(row['outcome'])}) for row in rows]
+
+
+def _row(execution_id: str, attempt: Attempt) -> dict:
+    return {'id': new_id(), 'execution_id': execution_id, **vars(attempt)}
+
+
+_FIELDS = tuple(Attempt.__dataclass_fields__)
+_BY_EXECUTION = (
+    sa.select(*(ATTEMPT.c[name] for name in _FIELDS))
+    .where(ATTEMPT.c.execution_id == sa.bindparam('execution_id'))
+    .order_by(ATTEMPT.c.number, ATTEMPT.c.started_at)
+)
