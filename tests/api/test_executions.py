@@ -43,7 +43,8 @@ async def test_get_lists_each_attempt_with_its_times_and_how_it_ended(client, ad
     assert waited.json()['attempts'] == 3
     execution = (await client.get(f'/executions/{waited.json()["id"]}', headers=admin)).json()
     timings = execution['attemptTimings']
-    assert [set(t) for t in timings] == [{'number', 'startedAt', 'completedAt', 'durationMs', 'outcome', 'error', 'httpStatus'}] * 3
+    fields = {'number', 'startedAt', 'completedAt', 'durationMs', 'outcome', 'error', 'httpStatus'}
+    assert [set(t) for t in timings] == [fields] * 3
     assert [(t['number'], t['outcome'], t['httpStatus']) for t in timings] == [
         (1, 'retried', 503), (2, 'retried', 503), (3, 'succeeded', None)
     ]  # fmt: skip
