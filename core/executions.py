@@ -255,9 +255,14 @@ def get_execution_detail(core: Core, actor: Actor, execution_id: str) -> Executi
     if looks_like_uuid(execution_id):
         with core.db.connect() as connection:
             row = connection.execute(_BY_ID, {'id': execution_id}).one_or_none()
-            attempts = tuple(read_attempts(connection, execution_id)) if row is not None else ()
+            attempts = read_attempts(connection, [execution_id]) if row is not None else {}
     if row is None:
         raise NotFound(f'no execution {execution_id!r}')
+    return execution_detail(row, attempts.get(execution_id, ()))
+
+
+def execution_detail(row: Any, attempts: tuple[Attempt, ...]) -> ExecutionDetail:
+    """The detail of an execution row (as execution_view reads it) with its recorded attempts."""
     return ExecutionDetail(**vars(execution_view(row)), attempt_timings=attempts)
 
 

@@ -50,10 +50,13 @@ def insert_attempts(connection: sa.Connection, attempts: list[tuple[str, Attempt
         connection.execute(_INSERT, [_row(execution_id, attempt) for execution_id, attempt in attempts])
 
 
-def read_attempts(connection: sa.Connection, execution_id: str) -> list[Attempt]:
-    """An execution's recorded attempts, first first."""
-    rows = connection.execute(_BY_EXECUTION, {'execution_id': execution_id}).mappings()
-    return [Attempt(**{**row, 'outcome': AttemptOutcome(row['outcome'])}) for row in rows]
+def read_attempts(connection: sa.Connection, execution_ids: list[str]) -> dict[str, tuple[Attempt, ...]]:
+    """The recorded attempts of these executions, first first (an execution without any is left out)."""
+    found: dict[str, list[Attempt]] = {}
+    for row in connection.execute(_OF_EXECUTIONS, {'ids': execution_ids}).mappings():
+        values = {name: row[name] for name in _FIELDS}
+        found.setdefault(row['execution_id'], []).append(Attempt(**values | {'outcome': AttemptOutcome(row['outcome'])}))
+    return {execution_id: tuple(attempts) for execution_id, attempts in found.items()}
 
 
 def _row(execution_id: str, attempt: Attempt) -> dict:
@@ -61,8 +64,8 @@ def _row(execution_id: str, attempt: Attempt) -> dict:
 
 
 _FIELDS = tuple(Attempt.__dataclass_fields__)
-_BY_EXECUTION = (
-    sa.select(*(ATTEMPT.c[name] for name in _FIELDS))
-    .where(ATTEMPT.c.execution_id == sa.bindparam('execution_id'))
-    .order_by(ATTEMPT.c.number, ATTEMPT.c.started_at)
+_OF_EXECUTIONS = (
+    sa.select(ATTEMPT.c.execution_id, *(ATTEMPT.c[name] for name in _FIELDS))
+    .where(ATTEMPT.c.execution_id.in_(sa.bindparam('ids', expanding=True)))
+    .order_by(ATTEMPT.c.execution_id, ATTEMPT.c.number, ATTEMPT.c.started_at)
 )

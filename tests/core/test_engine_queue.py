@@ -188,9 +188,9 @@ def failed_attempt(number: int, error: str, http_status: int | None = None):
     return Stopwatch(number).stop(AttemptOutcome.RETRIED, error=error, http_status=http_status)
 
 
-def attempts_of(engine: sa.Engine, execution_id: str):
+def attempts_of(engine: sa.Engine, execution_id: str) -> list:
     with engine.connect() as connection:
-        return read_attempts(connection, execution_id)
+        return list(read_attempts(connection, [execution_id]).get(execution_id, ()))
 
 
 def test_released_executions_go_back_to_the_queue_without_counting_the_interrupted_attempt(engine):
