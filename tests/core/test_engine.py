@@ -281,6 +281,8 @@ async def test_runs_whose_worker_died_are_recovered_when_a_worker_starts(core, f
     await start_worker(poll_seconds=30)
     done = await finished(core, execution)
     assert (done.status, done.attempts) == ('completed', 2)
+    # the dead worker's attempt left no record; the one that finished the run did
+    assert [(a.number, a.outcome) for a in get_execution_detail(core, SYSTEM, done.id).attempt_timings] == [(2, 'succeeded')]
 
 
 async def test_stopping_hands_unfinished_runs_back_to_the_queue(core, fake_llm, start_worker):
@@ -295,6 +297,7 @@ async def test_stopping_hands_unfinished_runs_back_to_the_queue(core, fake_llm, 
     fake_llm.release()
     await start_worker()
     assert (await finished(core, execution)).status == 'completed'
+    assert [(a.number, a.outcome) for a in get_execution_detail(core, SYSTEM, execution.id).attempt_timings] == [(1, 'succeeded')]
 
 
 async def test_a_run_that_fails_twice_then_succeeds_records_three_attempts(core, fake_llm, start_worker):

@@ -94,3 +94,15 @@ async def test_a_run_that_keeps_failing_shows_each_failures_message(user: User, 
 def row_texts(user: User, number: int) -> list[str]:
     """The labels of the line of attempt `number`, in order."""
     return [label.text for label in marked(user, f'attempt-{number}').default_slot.children]
+
+
+async def test_a_run_cancelled_while_waiting_to_try_again_says_so(user: User, seed, fake_llm) -> None:
+    fake_llm.fail(503, retry_after=30, message='Overloaded, try later.')  # the next attempt would wait 30 s
+    execution_id = await finished_run(seed, '{"customer": "Ada", "topic": "billing"}')
+    await signed_in(user, seed)
+    await user.open(f'/executions/{execution_id}')
+    await user.should_see('Failed — will try again: OpenAI answered 503: Overloaded, try later.', retries=100)
+    assert row_texts(user, 2)[-1] == 'Running now'  # waiting for its turn
+    user.find('Cancel').click()
+    await eventually(lambda: marked(user, 'status').text == 'cancelled')
+    assert row_texts(user, 2)[-1] == 'Stopped: the execution was cancelled before this attempt ended'
