@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from core import api_keys
 from core.app import Core
+from core.engine.attempts import Attempt, read_attempts
 from core.engine.cancel import cancel_execution as cancel_in_queue
 from core.errors import NotFound
 from core.events import Event
@@ -76,6 +77,13 @@ class ExecutionView:
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+
+@dataclass(frozen=True)
+class ExecutionDetail(ExecutionView):
+    """The execution by id, with each provider call it made (a call in flight when its worker stopped left no record)."""
+
+    attempt_timings: tuple[Attempt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,6 +246,24 @@ def _announce(core: Core, execution: ExecutionView) -> None:
 def get_execution(core: Core, actor: Actor, execution_id: str) -> ExecutionView:
     actor.require('executions:read')
     return read_execution(core, execution_id)
+
+
+def get_execution_detail(core: Core, actor: Actor, execution_id: str) -> ExecutionDetail:
+    """The execution and its recorded attempts, first first."""
+    actor.require('executions:read')
+    row = None
+    if looks_like_uuid(execution_id):
+        with core.db.connect() as connection:
+            row = connection.execute(_BY_ID, {'id': execution_id}).one_or_none()
+            attempts = read_attempts(connection, [execution_id]) if row is not None else {}
+    if row is None:
+        raise NotFound(f'no execution {execution_id!r}')
+    return execution_detail(row, attempts.get(execution_id, ()))
+
+
+def execution_detail(row: Any, attempts: tuple[Attempt, ...]) -> ExecutionDetail:
+    """The detail of an execution row (as execution_view reads it) with its recorded attempts."""
+    return ExecutionDetail(**vars(execution_view(row)), attempt_timings=attempts)
 
 
 def read_execution(core: Core, execution_id: str) -> ExecutionView:

@@ -1,4 +1,4 @@
-"""The words for statuses, origins, providers and themes, for the faces (ui/, api/) that must not import data/.
+"""The words for statuses, attempt outcomes, origins, providers and themes, for the faces (ui/, api/) that must not import data/.
 
 Each is defined once, as an enum beside the table it describes (data/tables.py); this module only hands them on.
 """
@@ -8,6 +8,7 @@ from data.tables import (
     SUBSCRIBABLE_EVENTS,
     UNFINISHED,
     Arm,
+    AttemptOutcome,
     DeliveryStatus,
     ExecutionStatus,
     Origin,
@@ -23,6 +24,7 @@ __all__ = [
     'SUBSCRIBABLE_EVENTS',
     'UNFINISHED',
     'Arm',
+    'AttemptOutcome',
     'DeliveryStatus',
     'ExecutionStatus',
     'Origin',

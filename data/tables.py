@@ -179,6 +179,30 @@ class Execution(SQLModel, table=True):
     lease_expires_at: datetime | None = None
 
 
+class AttemptOutcome(StrEnum):
+    """How one provider call of an execution ended: it answered, it failed and another call followed, or it failed last."""
+
+    SUCCEEDED = 'succeeded'
+    RETRIED = 'retried'
+    FAILED = 'failed'
+
+
+class ExecutionAttempt(SQLModel, table=True):
+    """One provider call of an execution (its retries are more rows), written with the engine's own writes."""
+
+    __tablename__ = 'execution_attempt'
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    execution_id: str = parent_id('execution')
+    number: int  # the execution's `attempts` count when this call was made
+    started_at: datetime
+    completed_at: datetime
+    duration_ms: int
+    outcome: str = Field(max_length=20)  # an AttemptOutcome
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    http_status: int | None = None  # the provider's answer when it failed with one (429, 503, ...)
+
+
 class RolloutStatus(StrEnum):
     """running <-> paused, then promoted | rolled_back | aborted."""
 

@@ -1,4 +1,5 @@
-"""One execution in full, as labelled fields: status, what ran, tokens, cost and timing, input, messages, result, error."""
+"""One execution in full, as labelled fields: status, what ran, tokens, cost and timing, attempts, input, messages,
+result, error."""
 
 import asyncio
 import json
@@ -9,10 +10,12 @@ from nicegui import ui
 
 from core import executions, pricing
 from core.errors import DomainError, NotFound
+from core.executions import ExecutionDetail as Detail
 from core.executions import ExecutionView
 from core.follow import StatusChange, TextDelta, Update, follow
 from core.vocabulary import UNFINISHED
 from ui import display, feedback, live
+from ui.execution_attempts import AttemptList, total
 from ui.executions_table import STATUS_COLORS
 from ui.local_time import local_time
 from ui.session import SignedIn
@@ -21,7 +24,7 @@ from ui.session import SignedIn
 class ExecutionDetail:
     """Everything an execution recorded, as labelled fields; its result grows live while it runs."""
 
-    def __init__(self, me: SignedIn, execution: ExecutionView) -> None:
+    def __init__(self, me: SignedIn, execution: Detail) -> None:
         self.me, self.execution = me, execution
         with ui.row().classes('items-center gap-3'):
             self.status = ui.badge().classes('text-base px-3 py-1').mark('status')
@@ -37,6 +40,9 @@ class ExecutionDetail:
         with ui.card().classes('w-full'):
             ui.label('Tokens, cost and timing').classes('font-semibold')
             self.usage = Fields()
+        with ui.card().classes('w-full'):
+            ui.label('Attempts').classes('font-semibold')
+            self.attempts = AttemptList()
         with ui.card().classes('w-full'):
             with ui.row().classes('w-full items-center justify-between'):
                 ui.label('Input').classes('font-semibold')
@@ -62,7 +68,7 @@ class ExecutionDetail:
         if not execution.finished:
             self.following = live.while_open(self._follow(), name=f'execution {execution.id}')
 
-    def show(self, execution: ExecutionView) -> None:
+    def show(self, execution: Detail) -> None:
         self.execution = execution
         self.status.text = execution.status
         self.status.props(f'color={STATUS_COLORS.get(execution.status, "grey")}')
@@ -84,14 +90,14 @@ class ExecutionDetail:
             [
                 ('Tokens', f'{_number(execution.input_tokens)} in / {_number(execution.output_tokens)} out'),
                 ('Cost', _cost(execution)),
-                ('Attempts', display.attempts(execution.attempts)),
-                ('Last attempt', display.duration(execution.duration_ms)),
+                *_attempts(execution),
                 ('Waited in the queue', _between(execution.created_at, execution.started_at)),
                 ('From start to end', _between(execution.started_at, execution.completed_at)),
                 ('Created', execution.created_at),
                 ('Finished', execution.completed_at),
             ]
         )
+        self.attempts.show(execution)
         self._show_input()
         self._show_result()
         self.validation.visible = execution.result_valid is not None
@@ -118,7 +124,7 @@ class ExecutionDetail:
 
     async def _reread(self) -> None:
         with suppress(NotFound):
-            self.show(await self.me.act(executions.get_execution, self.execution.id))
+            self.show(await self.me.act(executions.get_execution_detail, self.execution.id))
 
     def _show_input(self) -> None:
         """The input as sent; a JSON object's keys are the template's variables, listed one by one."""
@@ -158,7 +164,7 @@ class ExecutionDetail:
             if update.status != self.execution.status or update.retrying:
                 await self._reread()  # as the person is now: an ended session ends the following
         elif isinstance(update, ExecutionView):
-            self.show(update)
+            await self._reread()  # the record with its last attempt, which the update does not carry
 
     async def _cancel(self) -> None:
         try:
@@ -167,7 +173,7 @@ class ExecutionDetail:
             feedback.failure(error)
             await self.reload()
             return
-        self.show(cancelled)
+        self.show(Detail(**vars(cancelled), attempt_timings=self.execution.attempt_timings))  # a cancel adds no attempt
         feedback.success('Cancelled')
 
 
@@ -205,6 +211,13 @@ def _variables(user_input: str | None) -> dict:
 
 def _number(value: int | None) -> str:
     return f'{value:,}' if value is not None else '—'
+
+
+def _attempts(execution: Detail) -> list[tuple[str, str]]:
+    """How many attempts and their time together; a run from before attempts were recorded shows its last one's."""
+    if execution.attempt_timings:
+        return [('Attempts', total(execution))]
+    return [('Attempts', display.attempts(execution.attempts)), ('Last attempt', display.duration(execution.duration_ms))]
 
 
 def _between(start: datetime | None, end: datetime | None) -> str:

@@ -9,7 +9,7 @@ from starlette.responses import StreamingResponse
 from api import streams
 from api.deps import CoreDep, ExecutionsRead, ExecutionsWrite, PageNumber, PageSize
 from api.errors import CONFLICT, NOT_FOUND, RESPONSES
-from api.schemas.executions import ExecutionPublic, ExecutionsPublic
+from api.schemas.executions import ExecutionDetailPublic, ExecutionPublic, ExecutionsPublic
 from core import execution_listing, executions
 from core.vocabulary import ExecutionStatus, Origin
 
@@ -48,10 +48,10 @@ def list_executions(
     return ExecutionsPublic.model_validate(found)
 
 
-@router.get('/{execution_id}', response_model=ExecutionPublic, responses=NOT_FOUND)
+@router.get('/{execution_id}', response_model=ExecutionDetailPublic, responses=NOT_FOUND)
 def get_execution(core: CoreDep, actor: ExecutionsRead, execution_id: str):
-    """The execution record."""
-    return executions.get_execution(core, actor, execution_id)
+    """The execution record, with each provider call it made (`attemptTimings`)."""
+    return executions.get_execution_detail(core, actor, execution_id)
 
 
 @router.get('/{execution_id}/events', response_class=StreamingResponse, responses={**EVENTS, **NOT_FOUND})

@@ -7,7 +7,8 @@ from pydantic import Field
 
 from api.schemas.common import PageFields, RequestModel, ResponseModel, public_model
 from api.schemas.deployments import Options
-from core.executions import ExecutionView
+from core.engine.attempts import Attempt
+from core.executions import ExecutionDetail, ExecutionView
 from core.vocabulary import ExecutionStatus
 
 
@@ -32,14 +33,33 @@ class RunAccepted(ResponseModel):
     revision: int | None
 
 
-ExecutionPublic = public_model(
-    ExecutionView,
-    'ExecutionPublic',
+EXECUTION_DESCRIPTIONS = {
+    'user_input': "the caller's text ({{input}}); empty when the run sent only variables",
+    'variables': "the run's variables as sent (null: none were sent)",
+    'messages': 'what was sent to the provider; left out of run answers (wait, stream) to keys without executions:read',
+}
+ExecutionPublic = public_model(ExecutionView, 'ExecutionPublic', descriptions=EXECUTION_DESCRIPTIONS)
+
+AttemptPublic = public_model(
+    Attempt,
+    'AttemptPublic',
     descriptions={
-        'user_input': "the caller's text ({{input}}); empty when the run sent only variables",
-        'variables': "the run's variables as sent (null: none were sent)",
-        'messages': 'what was sent to the provider; left out of run answers (wait, stream) to keys without executions:read',
+        'number': "which of the execution's attempts this was (1 for the first call)",
+        'outcome': 'succeeded | retried (it failed and another attempt followed) | failed (the last attempt failed)',
+        'http_status': "the provider's HTTP status when the attempt failed with one (e.g. 429, 503)",
     },
+)
+ExecutionDetailPublic = public_model(
+    ExecutionDetail,
+    'ExecutionDetailPublic',
+    descriptions=EXECUTION_DESCRIPTIONS
+    | {
+        'attempt_timings': (
+            'each provider call, first first: when it started and ended, how long it took, how it ended; '
+            'a call in flight when its worker stopped is not recorded, so there may be fewer than `attempts`'
+        )
+    },
+    nested={'attempt_timings': list[AttemptPublic]},
 )
 
 

@@ -2,20 +2,20 @@
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from core.app import Core
+from core.engine.attempts import Attempt, Stopwatch
 from core.engine.backoff import Backoff
 from core.engine.queue import Claim, Outcome
 from core.engine.validation import validate_result
 from core.errors import DomainError
 from core.providers.base import ChatRequest, ChatResult, FileInput, OnDelta, ProviderAdapter, ProviderError
-from data.tables import ExecutionStatus
+from data.tables import AttemptOutcome, ExecutionStatus
 
 log = logging.getLogger(__name__)
 BACKSTOP_MARGIN = 1.0  # seconds past the adapter's own deadline, so its clearer message normally wins
-OnRetry = Callable[[int, str], Awaitable[bool]]  # (next attempt, last error) -> still ours?
+OnRetry = Callable[[Attempt], Awaitable[bool]]  # (the attempt that failed and will be retried) -> still ours?
 
 
 class LeaseLost(Exception):
@@ -40,10 +40,10 @@ async def call_provider(
     on_delta: OnDelta,
     on_retry: OnRetry,
 ) -> Outcome:
-    """Run the claimed execution's chat to an Outcome; `duration_ms` is the time of the last (successful) call."""
+    """Run the claimed execution's chat to an Outcome; `duration_ms` is the time of the last call, `attempt` its record."""
     settings = core.settings
     if isinstance(adapter, DomainError):
-        return Outcome(ExecutionStatus.FAILED, claim.attempts, error=adapter.message)
+        return failed_at_once(claim, adapter.message)
     timeout = settings.call_timeout_seconds
     request = ChatRequest(
         model=claim.model,
@@ -55,30 +55,39 @@ async def call_provider(
     )
     attempts = claim.attempts
     while True:
-        started = time.perf_counter()
+        stopwatch = Stopwatch(attempts)
         try:
             async with asyncio.timeout(timeout + BACKSTOP_MARGIN):  # the adapter enforces `timeout`; this guards the worker
                 result = await adapter.chat(request, on_delta)
         except ProviderError as failure:
-            error, retryable, retry_after = failure.message, failure.retryable, failure.retry_after
+            error, retryable, retry_after, status = failure.message, failure.retryable, failure.retry_after, failure.status
         except TimeoutError:
-            error, retryable, retry_after = f'{claim.provider} did not answer within {timeout:g}s', True, None
+            error, retryable, retry_after, status = f'{claim.provider} did not answer within {timeout:g}s', True, None, None
         except Exception as failure:  # a bug or an unwrapped client error must fail this execution, not the worker
             log.exception('provider call for execution %s raised', claim.id)
             error, retryable, retry_after = f'{claim.provider} call failed: {type(failure).__name__}: {failure}', False, None
+            status = None
         else:
-            return await _completed(claim, result, attempts, _elapsed_ms(started))
+            return await _completed(claim, result, attempts, stopwatch.stop(AttemptOutcome.SUCCEEDED))
         if not retryable or attempts >= settings.max_attempts:
             suffix = f' (gave up after {attempts} attempts)' if attempts > 1 else ''
-            return Outcome(ExecutionStatus.FAILED, attempts, error=error + suffix, duration_ms=_elapsed_ms(started))
+            attempt = stopwatch.stop(AttemptOutcome.FAILED, error=error, http_status=status)
+            duration_ms = attempt.duration_ms
+            return Outcome(ExecutionStatus.FAILED, attempts, error=error + suffix, duration_ms=duration_ms, attempt=attempt)
         delay = backoff.delay(attempts, retry_after)
         attempts += 1
-        if not await on_retry(attempts, error):
+        if not await on_retry(stopwatch.stop(AttemptOutcome.RETRIED, error=error, http_status=status)):
             raise LeaseLost(claim.id)
         await asyncio.sleep(delay)
 
 
-async def _completed(claim: Claim, result: ChatResult, attempts: int, duration_ms: int) -> Outcome:
+def failed_at_once(claim: Claim, error: str) -> Outcome:
+    """An attempt that could not call the provider at all (no adapter, a deleted file): failed, in no time."""
+    attempt = Stopwatch(claim.attempts).stop(AttemptOutcome.FAILED, error=error)
+    return Outcome(ExecutionStatus.FAILED, claim.attempts, error=error, attempt=attempt)
+
+
+async def _completed(claim: Claim, result: ChatResult, attempts: int, attempt: Attempt) -> Outcome:
     valid, message = None, None
     if claim.response_schema is not None:  # a JSON-schema validation: on a thread, as the loop must not wait for one
         valid, message = await asyncio.to_thread(validate_result, result.text, claim.response_schema)
@@ -90,9 +99,6 @@ async def _completed(claim: Claim, result: ChatResult, attempts: int, duration_m
         result_validation_message=message,
         input_tokens=result.input_tokens,
         output_tokens=result.output_tokens,
-        duration_ms=duration_ms,
+        duration_ms=attempt.duration_ms,
+        attempt=attempt,
     )
-
-
-def _elapsed_ms(started: float) -> int:
-    return round((time.perf_counter() - started) * 1000)

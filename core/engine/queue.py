@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from core import leases
+from core.engine.attempts import Attempt, insert_attempts
 from core.pricing import cost_usd
 from data.tables import Execution, ExecutionStatus, new_id, utcnow
 
@@ -51,10 +52,11 @@ class Outcome:
     input_tokens: int | None = None
     output_tokens: int | None = None
     duration_ms: int | None = None
+    attempt: Attempt | None = None  # the last call's record, written with the outcome (None: nothing to record)
 
 
 _CLAIM_COLUMNS = [EXECUTION.c[name] for name in Claim.__dataclass_fields__ if name != 'lease_token']
-_OUTCOME_FIELDS = tuple(Outcome.__dataclass_fields__)
+_OUTCOME_FIELDS = tuple(name for name in Outcome.__dataclass_fields__ if name != 'attempt')
 
 
 def exchange(
@@ -93,10 +95,17 @@ def _claim(connection: sa.Connection, provider: str, limit: int, lease_seconds: 
 
 
 def _finish(connection: sa.Connection, finished: list[tuple[Claim, Outcome]]) -> set[str]:
+    """Write the outcomes still ours, and the last attempt of each of those; returns their ids."""
+    landed = _write_outcomes(connection, finished)
+    insert_attempts(connection, [(c.id, o.attempt) for c, o in finished if c.id in landed and o.attempt is not None])
+    return landed
+
+
+def _write_outcomes(connection: sa.Connection, finished: list[tuple[Claim, Outcome]]) -> set[str]:
     now = utcnow()
     rows = [
-        {**vars(outcome), 'cost_usd': _cost(claim, outcome, now), 'claim_id': claim.id, 'claim_token': claim.lease_token}
-        | {'now': now}
+        {name: getattr(outcome, name) for name in _OUTCOME_FIELDS}
+        | {'cost_usd': _cost(claim, outcome, now), 'claim_id': claim.id, 'claim_token': claim.lease_token, 'now': now}
         for claim, outcome in finished
     ]
     # one executemany; its row count says whether every lease was still held (the common case)
@@ -155,11 +164,15 @@ def renew_leases(engine: sa.Engine, tokens: set[str], *, lease_seconds: float) -
     return leases.renew(engine, EXECUTION, tokens, held_status=ExecutionStatus.RUNNING, lease_seconds=lease_seconds)
 
 
-def record_retry(engine: sa.Engine, claim: Claim, *, attempts: int, error: str) -> bool:
-    """Note that attempt `attempts` is scheduled after `error`; False when the lease is no longer ours."""
-    statement = _fenced(claim).values(attempts=attempts, error=error).returning(EXECUTION.c.id)
+def record_retry(engine: sa.Engine, claim: Claim, *, failed: Attempt) -> bool:
+    """Record the attempt that `failed` and note that the next one is scheduled; False when the lease is no longer ours."""
+    next_attempt = {'attempts': failed.number + 1, 'error': failed.error}
+    statement = _fenced(claim).values(**next_attempt).returning(EXECUTION.c.id)
     with engine.begin() as connection:
-        return connection.execute(statement).first() is not None
+        if connection.execute(statement).first() is None:
+            return False
+        insert_attempts(connection, [(claim.id, failed)])
+        return True
 
 
 def release_executions(engine: sa.Engine, claims: list[Claim]) -> set[str]:

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from core.app import Core
 from core.engine import notify, queue
+from core.engine.attempts import Attempt
 from core.engine.backoff import Backoff
-from core.engine.call import LeaseLost, call_provider, find_adapter
+from core.engine.call import LeaseLost, call_provider, failed_at_once, find_adapter
 from core.engine.queue import Claim, Outcome
 from core.engine.slots import Slots
 from core.errors import DomainError
@@ -274,7 +275,7 @@ class Worker:
         if claim.file_id:
             found = await asyncio.to_thread(load_file, self.core, claim.file_id)  # up to megabytes: not on the round's thread
             if found is None:
-                return Outcome(ExecutionStatus.FAILED, claim.attempts, error='the file this execution was given has been deleted')
+                return failed_at_once(claim, 'the file this execution was given has been deleted')
             view, data = found
             file = FileInput(filename=view.filename, content_type=view.content_type, data=data)
         adapter = self._adapters.get(claim.provider)
@@ -293,11 +294,11 @@ class Worker:
         timing.call_ended = time.perf_counter()
         return outcome
 
-    async def _retrying(self, claim: Claim, attempts: int, error: str) -> bool:
-        if not await self._on_db_thread(queue.record_retry, self.core.db, claim, attempts=attempts, error=error):
+    async def _retrying(self, claim: Claim, failed: Attempt) -> bool:
+        if not await self._on_db_thread(queue.record_retry, self.core.db, claim, failed=failed):
             return False
         # 'retrying' tells listeners that the deltas streamed so far were from an attempt that failed
-        self._publish(claim.id, ExecutionStatus.RUNNING, attempts=attempts, error=error, retrying=True)
+        self._publish(claim.id, ExecutionStatus.RUNNING, attempts=failed.number + 1, error=failed.error, retrying=True)
         return True
 
     async def _listen(self, subscription: Subscription) -> None:

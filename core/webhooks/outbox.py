@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.executions import execution_view
+from core.engine.attempts import read_attempts
+from core.executions import execution_detail
 from core.webhooks.records import execution_record
 from data.tables import (
     DeliveryStatus,
@@ -49,12 +50,14 @@ def enqueue_executions(connection: sa.Connection, execution_ids: Iterable[str]) 
     if not endpoints:  # the common case costs one small read
         return 0
     queued = 0
+    attempts = read_attempts(connection, ids)  # the record is the one GET /executions/{id} returns, attempts included
     for row in connection.execute(sa.select(EXECUTION).where(EXECUTION.c.id.in_(ids))).mappings():
         event_type = EVENT_OF_STATUS.get(row['status'])
         if event_type is None:
             continue
         wanting = _wanting(endpoints, event_type, row['deployment_name'])
-        queued += len(_insert(connection, wanting, event_type, execution_record(execution_view(row)), row['id']))
+        record = execution_record(execution_detail(row, attempts.get(row['id'], ())))
+        queued += len(_insert(connection, wanting, event_type, record, row['id']))
     return queued
 
 

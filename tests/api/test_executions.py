@@ -32,8 +32,26 @@ async def run(client, headers, name='support-bot', **fields) -> str:
 async def test_get_returns_the_whole_record(client, admin, deployments):
     execution_id = await run(client, admin)
     execution = (await client.get(f'/executions/{execution_id}', headers=admin)).json()
-    assert set(execution) == set(DESIGN_EXECUTION_FIELDS.split())
+    assert set(execution) == set(DESIGN_EXECUTION_FIELDS.split()) | {'attemptTimings'}
+    assert execution['attemptTimings'] == []  # not run yet
     assert execution['messages'] == [{'role': 'system', 'content': 'You are terse.'}, {'role': 'user', 'content': 'hello'}]
+
+
+async def test_get_lists_each_attempt_with_its_times_and_how_it_ended(client, admin, deployments, worker, fake_llm):
+    fake_llm.fail(503, times=2, retry_after=0.01, message='Overloaded.')
+    waited = await client.post('/deployments/support-bot/run?wait=10', json={'userInput': 'hello'}, headers=admin)
+    assert waited.json()['attempts'] == 3
+    execution = (await client.get(f'/executions/{waited.json()["id"]}', headers=admin)).json()
+    timings = execution['attemptTimings']
+    fields = {'number', 'startedAt', 'completedAt', 'durationMs', 'outcome', 'error', 'httpStatus'}
+    assert [set(t) for t in timings] == [fields] * 3
+    assert [(t['number'], t['outcome'], t['httpStatus']) for t in timings] == [
+        (1, 'retried', 503), (2, 'retried', 503), (3, 'succeeded', None)
+    ]  # fmt: skip
+    assert 'Overloaded.' in timings[0]['error'] and timings[2]['error'] is None
+    assert timings[2]['durationMs'] == execution['durationMs']
+    assert timings[0]['startedAt'].endswith('Z') or timings[0]['startedAt'].endswith('+00:00')
+    assert execution['startedAt'] <= timings[0]['startedAt'] <= timings[0]['completedAt'] <= timings[1]['startedAt']
 
 
 async def test_list_filters_by_deployment_status_trace_and_origin_and_pages(client, admin, deployments):

@@ -2,7 +2,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from data.tables import Prompt
+from data.tables import Execution, ExecutionAttempt, Prompt, utcnow
 
 
 def test_migrations_create_every_table(engine):
@@ -27,6 +27,38 @@ def test_migrations_match_the_tables(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={'include_name': _outside_the_tables})
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_migration_0013_adds_the_attempts_table_and_takes_it_away_again(engine):
+    from alembic import command
+
+    from data.migrate import alembic_config, upgrade
+
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes['connection'] = connection
+        command.downgrade(config, '0012')
+    assert 'execution_attempt' not in sa.inspect(engine).get_table_names()
+    upgrade(engine)
+    assert 'execution_attempt' in sa.inspect(engine).get_table_names()
+    test_migrations_match_the_tables(engine)
+
+
+def test_an_executions_attempts_go_with_it(engine):
+    with Session(engine) as session:
+        execution = Execution(provider='openai', model='gpt-4o-mini', user_input='hi')
+        session.add(execution)
+        session.flush()
+        moment = utcnow()
+        session.add(
+            ExecutionAttempt(
+                execution_id=execution.id, number=1, started_at=moment, completed_at=moment, duration_ms=0, outcome='failed'
+            )
+        )
+        session.commit()
+    with engine.begin() as connection:
+        connection.execute(sa.delete(Execution.__table__))
+        assert connection.execute(sa.select(sa.func.count()).select_from(ExecutionAttempt.__table__)).scalar() == 0
 
 
 def _outside_the_tables(name, type_, _parents) -> bool:

@@ -12,7 +12,7 @@ from core.app import build_core
 from core.engine.cancel import cancel_execution
 from core.engine.queue import EXECUTION
 from core.errors import Conflict, Forbidden, NotFound
-from core.executions import get_execution, run_deployment
+from core.executions import get_execution, get_execution_detail, run_deployment
 from core.files import delete_file, upload_file
 from core.follow import wait_for_execution
 from core.permissions import Actor
@@ -281,6 +281,8 @@ async def test_runs_whose_worker_died_are_recovered_when_a_worker_starts(core, f
     await start_worker(poll_seconds=30)
     done = await finished(core, execution)
     assert (done.status, done.attempts) == ('completed', 2)
+    # the dead worker's attempt left no record; the one that finished the run did
+    assert [(a.number, a.outcome) for a in get_execution_detail(core, SYSTEM, done.id).attempt_timings] == [(2, 'succeeded')]
 
 
 async def test_stopping_hands_unfinished_runs_back_to_the_queue(core, fake_llm, start_worker):
@@ -295,3 +297,46 @@ async def test_stopping_hands_unfinished_runs_back_to_the_queue(core, fake_llm, 
     fake_llm.release()
     await start_worker()
     assert (await finished(core, execution)).status == 'completed'
+    assert [(a.number, a.outcome) for a in get_execution_detail(core, SYSTEM, execution.id).attempt_timings] == [(1, 'succeeded')]
+
+
+async def test_a_run_that_fails_twice_then_succeeds_records_three_attempts(core, fake_llm, start_worker):
+    deployment = await deploy(core)
+    fake_llm.fail(503, times=2, message='The service is down for maintenance.')
+    await start_worker()
+    done = await finished(core, await run(core, deployment))
+    detail = get_execution_detail(core, SYSTEM, done.id)
+    assert [(a.number, a.outcome, a.http_status) for a in detail.attempt_timings] == [
+        (1, 'retried', 503), (2, 'retried', 503), (3, 'succeeded', None)
+    ]  # fmt: skip
+    failed_twice = 'OpenAI answered 503: The service is down for maintenance.'
+    assert [a.error for a in detail.attempt_timings] == [failed_twice, failed_twice, None]
+    first, second, last = detail.attempt_timings
+    assert first.started_at <= first.completed_at <= second.started_at <= second.completed_at <= last.started_at
+    assert last.duration_ms == done.duration_ms
+    assert done.started_at <= first.started_at and last.completed_at <= done.completed_at
+    assert (done.status, done.attempts) == ('completed', 3)
+
+
+async def test_a_run_that_keeps_failing_records_each_failure_and_the_last_as_failed(core, fake_llm, start_worker):
+    deployment = await deploy(core)
+    fake_llm.fail(429, times=10, message='Slow down.')
+    await start_worker(max_attempts=2)
+    done = await finished(core, await run(core, deployment))
+    detail = get_execution_detail(core, SYSTEM, done.id)
+    assert [(a.number, a.outcome, a.http_status) for a in detail.attempt_timings] == [(1, 'retried', 429), (2, 'failed', 429)]
+    first, last = (a.error for a in detail.attempt_timings)
+    assert first == last and 'Slow down.' in first
+    assert done.error == f'{last} (gave up after 2 attempts)'  # the execution's error says it gave up; each attempt's, why
+
+
+async def test_a_run_with_a_deleted_file_records_one_failed_attempt_that_made_no_call(core, fake_llm, start_worker):
+    deployment = await deploy(core, accepts_file=True)
+    uploaded = upload_file(core, SYSTEM, filename='notes.txt', content_type='text/plain', data=b'hello')
+    execution = await run_deployment(core, SYSTEM, deployment.name, user_input='Summarize', file_id=uploaded.id)
+    delete_file(core, SYSTEM, uploaded.id)
+    await start_worker()
+    done = await finished(core, execution)
+    [attempt] = get_execution_detail(core, SYSTEM, done.id).attempt_timings
+    assert (attempt.number, attempt.outcome, attempt.error) == (1, 'failed', done.error)
+    assert fake_llm.chat_requests() == []

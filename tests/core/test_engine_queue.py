@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from core.engine import queue
+from core.engine.attempts import Stopwatch, read_attempts
 from core.engine.queue import EXECUTION, Claim, Outcome
-from data.tables import Execution, utcnow
+from data.tables import AttemptOutcome, Execution, utcnow
 
 
 def add_executions(engine: sa.Engine, count: int, *, provider: str = 'openai') -> list[str]:
@@ -159,12 +160,37 @@ def test_renewing_extends_held_leases_and_reports_lost_ones(engine):
 def test_retry_bookkeeping_is_fenced(engine):
     [execution_id] = add_executions(engine, 1)
     [claim] = claim_pending(engine, 'openai', 1, lease_seconds=30)
-    assert queue.record_retry(engine, claim, attempts=2, error='rate limited')
+    assert queue.record_retry(engine, claim, failed=failed_attempt(1, 'rate limited', 429))
     row = load(engine, execution_id)
     assert (row.attempts, row.error) == (2, 'rate limited')
     expire_leases(engine)
     queue.requeue_expired(engine, max_attempts=4)
-    assert not queue.record_retry(engine, claim, attempts=3, error='too late')
+    assert not queue.record_retry(engine, claim, failed=failed_attempt(2, 'too late'))
+    assert [(a.number, a.outcome, a.error, a.http_status) for a in attempts_of(engine, execution_id)] == [
+        (1, 'retried', 'rate limited', 429)
+    ]
+
+
+def test_only_the_outcomes_that_landed_write_their_attempts(engine):
+    ids = add_executions(engine, 2)
+    claims = claim_pending(engine, 'openai', 2, lease_seconds=30)
+    with engine.begin() as connection:  # as cancel does
+        connection.execute(sa.update(EXECUTION).where(EXECUTION.c.id == ids[1]).values(status='cancelled', lease_token=None))
+    finished = [(c, Outcome('completed', 1, result='ok', attempt=Stopwatch(1).stop(AttemptOutcome.SUCCEEDED))) for c in claims]
+    assert write_outcomes(engine, finished) == {ids[0]}
+    [attempt] = attempts_of(engine, ids[0])
+    assert (attempt.number, attempt.outcome, attempt.error) == (1, 'succeeded', None)
+    assert attempt.started_at <= attempt.completed_at
+    assert attempts_of(engine, ids[1]) == []
+
+
+def failed_attempt(number: int, error: str, http_status: int | None = None):
+    return Stopwatch(number).stop(AttemptOutcome.RETRIED, error=error, http_status=http_status)
+
+
+def attempts_of(engine: sa.Engine, execution_id: str) -> list:
+    with engine.connect() as connection:
+        return list(read_attempts(connection, [execution_id]).get(execution_id, ()))
 
 
 def test_released_executions_go_back_to_the_queue_without_counting_the_interrupted_attempt(engine):

@@ -176,6 +176,8 @@ def test_every_page_fits_the_screen_and_the_menu_opens_closes_and_reopens(server
         page.see('Try it')
         page.type('customer', 'Ada')  # one input per variable of the prompt
         page.type('topic', 'billing')
+        # one failed attempt first: its line on the execution page carries the provider's message, which must wrap
+        fake_llm.fail(503, retry_after=0.01, message='The service is overloaded at the moment; please try again later.')
         page.click('Run')
         page.watch_output(until=REPLY)
         page.see('completed in')
@@ -184,6 +186,7 @@ def test_every_page_fits_the_screen_and_the_menu_opens_closes_and_reopens(server
 
         page.link('Open this execution')
         page.see('Execution ')
+        page.see('Failed — will try again: OpenAI answered 503')
         check_fits(page, shots / f'{width}-execution.png')
         times = driver.execute_script("return [...document.querySelectorAll('[data-utc]')].map(e => [e.textContent, e.title])")
         assert times and all(shown != utc and utc.endswith(' UTC') for shown, utc in times), times  # local, UTC on hover

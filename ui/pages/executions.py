@@ -46,7 +46,7 @@ def register(core: Core) -> None:
 
     @dashboard_page('/executions/{execution_id}', core, section='Executions')
     async def execution_page(me: SignedIn, execution_id: str) -> None:
-        execution = await me.act(executions.get_execution, execution_id)
+        execution = await me.act(executions.get_execution_detail, execution_id)
         with frame(f'Execution {execution.id[:8]}', me, section='Executions'):
             ExecutionDetail(me, execution)
             if me.may('webhooks:read'):

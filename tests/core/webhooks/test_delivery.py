@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from core.engine.cancel import cancel_execution as cancel_in_queue
-from core.executions import cancel_execution, get_execution
+from core.executions import cancel_execution, get_execution_detail
 from core.webhooks import deliveries, endpoints
 from core.webhooks.outbox import enqueue_event
 from core.webhooks.records import execution_record
@@ -31,7 +31,7 @@ async def test_a_completed_run_reaches_the_receiver_once_signed_with_the_executi
     [request] = await webhook_receiver.wait_for_requests(1)
     body = json.loads(request.body)
     assert Webhook(created.secret).verify(request.body, request.headers) == body
-    assert (body['type'], body['data']) == ('execution.completed', execution_record(get_execution(core, SYSTEM, done.id)))
+    assert (body['type'], body['data']) == ('execution.completed', execution_record(get_execution_detail(core, SYSTEM, done.id)))
     assert body['data']['status'] == 'completed' and body['data']['result'] == done.result
     assert (delivery.status, delivery.attempts, delivery.record_id) == ('delivered', 1, done.id)
     assert request.headers['webhook-id'] == delivery.message_id
@@ -65,8 +65,10 @@ async def test_failed_and_cancelled_runs_send_their_events(core, fake_llm, start
 
     bodies = {json.loads(r.body)['type']: json.loads(r.body)['data'] for r in webhook_receiver.requests}
     assert set(bodies) == {'execution.cancelled', 'execution.failed'}
-    assert bodies['execution.cancelled'] == execution_record(get_execution(core, SYSTEM, pending.id))
+    assert bodies['execution.cancelled'] == execution_record(get_execution_detail(core, SYSTEM, pending.id))
     assert bodies['execution.failed']['id'] == failed.id and bodies['execution.failed']['status'] == 'failed'
+    [attempt] = bodies['execution.failed']['attemptTimings']  # the last attempt, written in the same transaction
+    assert (attempt['outcome'], attempt['httpStatus']) == ('failed', 401)
 
 
 async def test_an_endpoint_for_another_deployment_or_a_disabled_one_receives_nothing(
