@@ -152,6 +152,21 @@ return {
 };
 """
 DRAWER_OPEN = "const b = document.querySelector('aside.q-drawer').getBoundingClientRect(); return b.right > 1 && b.left >= 0"
+# the open navigation's entries sit below the header, nothing over them (a tooltip, the header), the Menu button on top
+NAVIGATION_CLEAR = """
+const header = document.querySelector('header.q-header').getBoundingClientRect();
+const onTop = e => {
+  const box = e.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return hit !== null && e.contains(hit);
+};
+const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+const tips = [...document.querySelectorAll('.q-tooltip')].map(e => e.getBoundingClientRect());  // they let clicks through
+const entries = [...document.querySelectorAll('aside a')].map(e => [e, e.parentElement.getBoundingClientRect()]);
+return entries.length > 0 && onTop(document.querySelector('button[aria-label="Menu"]')) && entries.every(
+  ([link, row]) => row.top >= header.bottom && onTop(link) && !tips.some(tip => overlap(tip, row))
+);
+"""
 
 
 @pytest.mark.parametrize(('width', 'height'), SCREENS)
@@ -253,7 +268,13 @@ def use_the_menu(page: 'Page', *, phone: bool) -> None:
         ActionChains(driver).move_to_element(menu).click().perform()
         state = 'open' if opens else 'closed'
         page.wait_for(lambda opens=opens: driver.execute_script(DRAWER_OPEN) is opens, f'the navigation {state}')
+        if opens:
+            time.sleep(0.6)  # the drawer's and any tooltip's transitions end
+            assert driver.execute_script(NAVIGATION_CLEAR), 'the open navigation is covered, or covers the Menu button'
     page.wait_for(lambda: page.visible('//aside//a[normalize-space()="Prompts"]'), 'Prompts in the navigation').click()
+    page.wait_for(lambda: driver.current_url.endswith('/prompts'), 'the Prompts page')
+    after = 'closed' if phone else 'open'  # on a phone the next page starts with the navigation out of the way
+    page.wait_for(lambda: driver.execute_script(DRAWER_OPEN) is not phone, f'the navigation {after} on the new page')
 
 
 def check_fits(page: 'Page', shot: Path) -> None:
