@@ -10,6 +10,7 @@ from ui.session import SignedIn
 
 # what a status meant for the caller, for readers who do not speak HTTP
 STATUS_WORDS = {
+    400: 'invalid request',  # as the OpenAI-compatible endpoint says 422
     401: 'key not accepted',
     403: 'key lacks a permission',
     404: 'no such deployment',
