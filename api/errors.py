@@ -44,7 +44,10 @@ DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (RateLimited, 429),
 )
 BUSY_RETRY_SECONDS = 1
-RUN_PATH = '/deployments/{name}/run'  # its refusals are logged for the deployment's page
+# the run requests whose refusals are logged for the deployment's page: the native run (the path names the deployment)
+# and the OpenAI-compatible chat (its body's `model` does; the route notes it as `request.state.run_target`)
+RUN_PATH = '/deployments/{name}/run'
+CHAT_PATH = '/chat/completions'
 HTTP_CODES = {
     400: 'bad_request',
     401: 'unauthorized',
@@ -117,7 +120,7 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [_detail(error) for error in exc.errors()]
     message = '; '.join(f'{d["field"]}: {d["message"]}' for d in details[:3]) or 'the request is invalid'
-    return logged_if_run(request, error_response(422, 'invalid', message, details), message)
+    return logged_if_run(request, error_response(422, 'invalid', message, details), message, body=exc.body)
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -145,21 +148,32 @@ async def data_error(request: Request, exc: Exception) -> JSONResponse:
     return logged_if_run(request, error_response(422, 'invalid', message, [{'field': 'body', 'message': message}]), message)
 
 
-def logged_if_run(request: Request, response: JSONResponse, message: str) -> JSONResponse:
+def logged_if_run(request: Request, response: JSONResponse, message: str, *, body: Any = None) -> JSONResponse:
     """A refused run request goes to its deployment's log of refused calls, after the answer (core decides what to
-    keep); any other request's answer is left as it is."""
-    route = request.scope.get('route')
-    if getattr(route, 'path', None) != RUN_PATH:
+    keep); any other request's answer is left as it is. `body`: what a request the route never saw had parsed to."""
+    deployment = run_target(request, body)
+    if deployment is None:
         return response
     response.background = BackgroundTask(
         refused_runs.record_refused_run,
         request.app.state.core,
         token=request_token(request),
-        deployment_ref=request.path_params.get('name', ''),
+        deployment_ref=deployment,
         status=response.status_code,
         message=message,
     )
     return response
+
+
+def run_target(request: Request, body: Any = None) -> str | None:
+    """The deployment a run request names; None for any other request, and for a chat that names none."""
+    path = getattr(request.scope.get('route'), 'path', None)
+    if path == RUN_PATH:
+        return request.path_params.get('name', '')
+    if path != CHAT_PATH:
+        return None
+    model = getattr(request.state, 'run_target', None) or (body.get('model') if isinstance(body, dict) else None)
+    return model if isinstance(model, str) and model else None
 
 
 async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:

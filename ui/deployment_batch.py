@@ -7,7 +7,7 @@ from nicegui import ui
 from core import deployment_batches
 from core.deployment_batches import PlannedChange
 from core.errors import DomainError
-from core.options import OPTION_SPECS
+from core.options import OPTION_SPECS, OptionSpec
 from ui import display, feedback
 from ui.session import SignedIn
 
@@ -56,24 +56,52 @@ class DeploymentBatch:
         await self.on_done()
 
     async def _ask_changes(self, count: int) -> dict | None:
-        """The model and options to set on every selected deployment (a blank field leaves that setting as it is)."""
+        """The model and options to set on every selected deployment (a blank field leaves that setting as it is), and
+        the options to remove, so the provider's default applies again."""
         with ui.dialog() as dialog, ui.card().classes('w-[28rem] gap-2'):
             ui.label(f'Change {count} deployment(s)').classes('text-lg font-semibold')
-            ui.label('Fill in only what should change; blank fields keep each deployment as it is.').classes('text-sm')
+            ui.label(
+                'Fill in only what should change; blank fields keep each deployment as it is. '
+                'Tick "Provider default" to remove an option from every one of them.'
+            ).classes('text-sm')
             model = ui.input('Model').classes('w-full').mark('batch-model')
-            inputs = {
-                key: ui.number(spec.label).classes('w-full').mark(f'batch-{key}').props(f'hint="{spec.range_text}"')
-                for key, spec in OPTION_SPECS.items()
-            }
+            options = {key: OptionChange(spec) for key, spec in OPTION_SPECS.items()}
             with ui.row().classes('w-full justify-end'):
                 ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
-                ui.button('Review changes', on_click=lambda: dialog.submit(_changes(model.value, inputs)))
+                ui.button('Review changes', on_click=lambda: dialog.submit(_changes(model.value, options)))
         changes = await dialog
         dialog.delete()
         if changes == {}:
             feedback.failure('Fill in a model or an option to change.')
             return None
         return changes
+
+
+class OptionChange:
+    """One option of the batch form: a new value, or "Provider default" to remove it (its number field then clears)."""
+
+    def __init__(self, spec: OptionSpec) -> None:
+        self.spec = spec
+        with ui.row().classes('w-full items-center no-wrap gap-2'):
+            self.field = ui.number(spec.label).classes('grow').mark(f'batch-{spec.key}')
+            self.field.props(f'hint="{spec.range_text}"')
+            self.default = ui.checkbox('Provider default', on_change=self._defaulted).mark(f'batch-default-{spec.key}')
+            self.default.props(f'aria-label="{spec.label}: provider default"')
+
+    @property
+    def change(self) -> tuple[bool, float | int | None]:
+        """Whether the option changes, and to what (None: removed)."""
+        if self.default.value:
+            return True, None
+        value = self.field.value
+        if value is None:
+            return False, None
+        # the number input yields floats; core takes a whole one for an integer option
+        return True, int(value) if self.spec.integer and float(value).is_integer() else value
+
+    def _defaulted(self) -> None:
+        self.field.value = None
+        self.field.set_enabled(not self.default.value)
 
 
 def describe(change: PlannedChange) -> str:
@@ -102,14 +130,16 @@ async def confirm_list(question: str, lines: list[str], *, action: str) -> bool:
     return bool(answer)
 
 
-def _changes(model: str | None, inputs: dict[str, ui.number]) -> dict:
+def _changes(model: str | None, options: dict[str, OptionChange]) -> dict:
+    """The batch's changes as core takes them: an option set to None is removed."""
     changes: dict = {}
     if model and model.strip():
         changes['model'] = model.strip()
-    options = {key: field.value for key, field in inputs.items() if field.value is not None}
-    for key, value in options.items():  # the number inputs yield floats; core takes a whole one for an integer option
-        if OPTION_SPECS[key].integer and float(value).is_integer():
-            options[key] = int(value)
-    if options:
-        changes['options'] = options
+    chosen = {}
+    for key, option in options.items():
+        changed, value = option.change
+        if changed:
+            chosen[key] = value
+    if chosen:
+        changes['options'] = chosen
     return changes

@@ -16,6 +16,7 @@ from ui import display, feedback
 from ui.deployment_batch import DeploymentBatch
 from ui.deployment_health import health_cells
 from ui.frame import EmptyState
+from ui.local_time import iso, time_columns
 from ui.responsive import phone_columns
 from ui.session import SignedIn
 
@@ -91,8 +92,8 @@ def deployment_rows(core: Core, actor: Actor, request: TableRequest) -> tuple[li
             'provider': display.provider_name(d.provider),
             'model': d.model,
             'options': display.options_text(d.options),
-            'created': display.when(d.created_at),
-            'updated': display.when(d.updated_at),
+            'created': iso(d.created_at),
+            'updated': iso(d.updated_at),
             **health_cells(health.get(d.id, DeploymentHealth())),
         }
         for d in result.items
@@ -123,6 +124,7 @@ class DeploymentsTable:
         )
         self.table.classes('w-full').props(f':rows-per-page-options="{PAGE_SIZES}" flat bordered hide-no-data')
         self.table.add_slot('body-cell-name', NAME_CELL)
+        time_columns(self.table, 'created', 'updated')
         self.table.on('request', self._on_request)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/deployments/{e.args[1]["name"]}'))
         self.empty = EmptyState()

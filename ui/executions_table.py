@@ -15,6 +15,7 @@ from core.follow import ExecutionChange, watch_executions
 from core.vocabulary import ExecutionStatus
 from ui import display, feedback, live
 from ui.frame import EmptyState
+from ui.local_time import iso, time_columns
 from ui.responsive import phone_columns
 from ui.session import SignedIn
 
@@ -120,6 +121,7 @@ class ExecutionsTable:
         self.table.props('hide-no-data')  # our own empty note says what to do instead of "No data available"
         self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered hide-no-data')
         self.table.add_slot('body-cell-status', STATUS_CELL)
+        time_columns(self.table, 'created')
         self.table.on('request', self._on_request)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/executions/{e.args[1]["id"]}'))
         self.empty = EmptyState()
@@ -193,7 +195,7 @@ def execution_row(execution: ExecutionView) -> dict:
         'traceId': execution.trace_id or '',
         'tokens': tokens,
         'duration': display.duration(execution.duration_ms),
-        'created': display.when(execution.created_at),
+        'created': iso(execution.created_at),
     }
 
 

@@ -34,8 +34,8 @@ def frame(title: str, me: SignedIn, *, section: str | None = None) -> Iterator[u
     section = section or title
     with ui.header().classes('items-center justify-between no-wrap bg-slate-800 px-2 sm:px-4 py-2'):
         with ui.row().classes('items-center gap-1 no-wrap'):
-            menu = ui.button(icon='menu').props('flat round dense color=white aria-label=Menu').mark('menu')
-            menu.tooltip('Menu')
+            with ui.button(icon='menu').props('flat round dense color=white aria-label=Menu').mark('menu') as menu:
+                menu_tip = ui.tooltip('Menu')
             ui.link('Hypersigil', '/deployments').classes('text-lg font-semibold text-white no-underline')
         with ui.row().classes('items-center gap-1 sm:gap-2 no-wrap min-w-0'):
             # on a phone the account would push the header wider than the screen; the Settings page names it too
@@ -52,7 +52,8 @@ def frame(title: str, me: SignedIn, *, section: str | None = None) -> Iterator[u
             with ui.row().classes(f'w-full items-center gap-3 no-wrap rounded px-3 py-2 {active}'):
                 ui.icon(icon).classes('text-slate-600')
                 ui.link(label, path).classes('no-underline text-slate-800 grow')
-    menu.on_click(drawer.toggle)
+    # the tooltip says what the icon is; once clicked it would sit over the navigation's first entry, so it goes
+    menu.on_click(lambda: (drawer.toggle(), menu_tip.run_method('hide')))
     with ui.column().classes('w-full max-w-screen-xl mx-auto p-3 sm:p-4 gap-4 min-w-0') as content:
         ui.label(title).classes('text-2xl font-semibold')
         webhook_notice(me)

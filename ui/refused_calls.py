@@ -4,11 +4,13 @@ from nicegui import ui
 
 from core import refused_runs
 from core.errors import DomainError
-from ui import display, feedback
+from ui import feedback
+from ui.local_time import iso, time_columns
 from ui.session import SignedIn
 
 # what a status meant for the caller, for readers who do not speak HTTP
 STATUS_WORDS = {
+    400: 'invalid request',  # as the OpenAI-compatible endpoint says 422
     401: 'key not accepted',
     403: 'key lacks a permission',
     404: 'no such deployment',
@@ -33,6 +35,7 @@ class RefusedCalls:
         self.summary = ui.label().mark('refused-summary')
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='key_').classes('w-full').props('flat dense hide-no-data')
         self.table.mark('refused-calls')
+        time_columns(self.table, 'when')
         self.table.visible = False
 
     async def load(self) -> None:
@@ -45,7 +48,7 @@ class RefusedCalls:
         self.table.rows = [
             {
                 'key_': index,
-                'when': display.when(refusal.created_at),
+                'when': iso(refusal.created_at),
                 'key': refusal.key_name,
                 'why': f'{STATUS_WORDS.get(refusal.status, "refused")} ({refusal.status})',
                 'message': refusal.message,

@@ -12,6 +12,7 @@ from core.permissions import Actor
 from core.rollouts.outcomes import Outcome, rollout_outcomes
 from core.rollouts.vocabulary import RolloutStatus
 from ui import display
+from ui.local_time import line_with_times
 
 SHOWN_REVISIONS = 50
 OPTION_NAMES = display.OPTION_LABELS
@@ -78,7 +79,7 @@ class RevisionList:
     def _row(self, revision: RevisionView, lines: list[str], rollout: Outcome | None, back_to: int | None, current: int) -> None:
         with ui.row().classes('w-full items-center gap-3 border-b py-1 no-wrap'):
             ui.label(f'rev {revision.revision}').classes('font-mono w-16 shrink-0')
-            ui.label(f'{revision.created_by or "—"} · {display.when(revision.created_at)}').classes('text-slate-500 w-72')
+            line_with_times(f'{revision.created_by or "—"} ·', revision.created_at, classes='text-slate-500 w-72')
             with ui.column().classes('grow gap-0'):
                 for line in lines:
                     ui.label(line).classes('text-sm')

@@ -59,7 +59,11 @@ def _reshaped(native: Callable[[Request, Exception], Awaitable[JSONResponse]]) -
             param, code = 'model', 'model_not_found'
         headers = {name: value for name, value in answer.headers.items() if name not in ('content-length', 'content-type')}
         status = _STATUS.get(answer.status_code, answer.status_code)
-        return openai_error(status, error['message'], param=param, code=code, headers=headers)
+        reshaped = openai_error(status, error['message'], param=param, code=code, headers=headers)
+        if answer.background is not None:  # a refused chat's log entry (api/errors.py), with the status the caller got
+            answer.background.kwargs['status'] = status
+            reshaped.background = answer.background
+        return reshaped
 
     handler.__name__ = f'openai_{native.__name__}'
     return handler

@@ -4,9 +4,10 @@ import logging
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response
 
+from api import errors
 from api.deps import ApiKeyToken, CoreDep, DeploymentsRun
 from api.openai_compat.completions import completion, failure
 from api.openai_compat.errors import DO_NOT_RETRY, openai_error
@@ -38,8 +39,9 @@ def retrieve_model(core: CoreDep, actor: DeploymentsRun, model: str):
     return _model(chat_completions.runnable_deployment(core, actor, model))
 
 
-@router.post('/chat/completions')
+@router.post(errors.CHAT_PATH)
 async def create_chat_completion(
+    request: Request,
     core: CoreDep,
     token: ApiKeyToken,
     body: ChatCompletionRequest,
@@ -51,6 +53,7 @@ async def create_chat_completion(
     `chat.completion` once it has finished, or with `stream: true` its `chat.completion.chunk` events as it is written.
     Each call is an execution with origin `openai`; `chatcmpl-<executionId>` names it. With `Idempotency-Key`, a
     repeated call answers with the execution the first one queued (`Idempotent-Replayed: true`)."""
+    request.state.run_target = body.model  # a refusal from here on is logged for this deployment (api/errors.py)
     chat = chat_completions.chat_run(
         messages=[message.model_dump() for message in body.messages], variables=body.variables,
         temperature=body.temperature, top_p=body.top_p,

@@ -52,6 +52,18 @@ async def test_applying_writes_a_new_revision_for_each_changed_deployment(core, 
     assert (newest.revision, newest.config['options'], newest.created_by) == (2, {'topP': 0.9}, EDITOR.name)
 
 
+async def test_removing_an_option_changes_only_the_deployments_that_set_it(core, bots):
+    plan = await plan_change(core, EDITOR, ids=list(bots.values()), changes={'options': {'topK': None}})
+    assert [(p.name, p.changed, p.after['options']) for p in plan] == [
+        ('billing-bot', False, {'temperature': 0.2}),  # OpenAI has no topK: nothing to remove, and no refusal
+        ('local-bot', True, {}),
+        ('sales-bot', False, {}),
+    ]
+    assert await apply_change(core, EDITOR, plan=plan) == 1
+    assert state(core, 'local-bot') == ('llama3.2', {}, 2)
+    assert state(core, 'billing-bot') == ('gpt-4o-mini', {'temperature': 0.2}, 1)
+
+
 async def test_one_deployment_that_cannot_take_the_change_stops_the_whole_batch(core, bots):
     with pytest.raises(Invalid) as caught:
         await plan_change(core, EDITOR, ids=list(bots.values()), changes={'options': {'topK': 5}})

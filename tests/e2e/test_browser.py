@@ -5,7 +5,9 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +24,7 @@ from tests.e2e.server import running_app
 pytestmark = pytest.mark.browser
 WAIT = 20.0
 REPLY = 'The browser sees this reply arrive piece by piece.'
+VIEWER_ZONE = 'Asia/Kolkata'  # UTC+05:30 all year: the hours and the minutes differ from UTC's
 
 
 @pytest.fixture
@@ -68,6 +71,8 @@ def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(serv
     fake_llm.reply(REPLY)
     fake_llm.chunk_delay = 0.3  # slow enough that the page shows the reply growing
     page = Page(browser, tmp_path / 'failure.png')
+    browser.execute_cdp_cmd('Emulation.setTimezoneOverride', {'timezoneId': VIEWER_ZONE})
+    browser.execute_cdp_cmd('Emulation.setLocaleOverride', {'locale': 'en-GB'})
 
     browser.get(server)
     page.see('open the setup link that the server printed in its console')  # the first visitor alone cannot set up
@@ -97,6 +102,13 @@ def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(serv
     browser.save_screenshot(str(tmp_path / 'try-it.png'))
     assert len(seen) >= 2, f'the reply should grow in place, but the page only ever showed {seen}'
     assert (tmp_path / 'try-it.png').stat().st_size > 0
+
+    browser.get(f'{server}/executions')  # the table in the viewer's zone, short; the UTC time on hover
+    cell = page.wait_for(lambda: page.visible('//tbody//td//span[contains(@class, "local-time")]'), 'a time in the table')
+    utc = datetime.strptime(cell.get_attribute('title'), '%Y-%m-%d %H:%M:%S UTC').replace(tzinfo=UTC)
+    local = utc.astimezone(ZoneInfo(VIEWER_ZONE))
+    assert cell.text == f'{local.day} {local:%b}, {local:%H:%M}', (cell.text, utc)
+    assert abs(utc - datetime.now(UTC)) < timedelta(minutes=5)
 
 
 def test_signing_out_in_one_tab_stops_the_other_at_its_next_click(server, browser, sqlite_url, tmp_path) -> None:
@@ -140,6 +152,21 @@ return {
 };
 """
 DRAWER_OPEN = "const b = document.querySelector('aside.q-drawer').getBoundingClientRect(); return b.right > 1 && b.left >= 0"
+# the open navigation's entries sit below the header, nothing over them (a tooltip, the header), the Menu button on top
+NAVIGATION_CLEAR = """
+const header = document.querySelector('header.q-header').getBoundingClientRect();
+const onTop = e => {
+  const box = e.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return hit !== null && e.contains(hit);
+};
+const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+const tips = [...document.querySelectorAll('.q-tooltip')].map(e => e.getBoundingClientRect());  // they let clicks through
+const entries = [...document.querySelectorAll('aside a')].map(e => [e, e.parentElement.getBoundingClientRect()]);
+return entries.length > 0 && onTop(document.querySelector('button[aria-label="Menu"]')) && entries.every(
+  ([link, row]) => row.top >= header.bottom && onTop(link) && !tips.some(tip => overlap(tip, row))
+);
+"""
 
 
 @pytest.mark.parametrize(('width', 'height'), SCREENS)
@@ -244,7 +271,13 @@ def use_the_menu(page: 'Page', *, phone: bool) -> None:
         ActionChains(driver).move_to_element(menu).click().perform()
         state = 'open' if opens else 'closed'
         page.wait_for(lambda opens=opens: driver.execute_script(DRAWER_OPEN) is opens, f'the navigation {state}')
+        if opens:
+            time.sleep(0.6)  # the drawer's and any tooltip's transitions end
+            assert driver.execute_script(NAVIGATION_CLEAR), 'the open navigation is covered, or covers the Menu button'
     page.wait_for(lambda: page.visible('//aside//a[normalize-space()="Prompts"]'), 'Prompts in the navigation').click()
+    page.wait_for(lambda: driver.current_url.endswith('/prompts'), 'the Prompts page')
+    after = 'closed' if phone else 'open'  # on a phone the next page starts with the navigation out of the way
+    page.wait_for(lambda: driver.execute_script(DRAWER_OPEN) is not phone, f'the navigation {after} on the new page')
 
 
 def check_fits(page: 'Page', shot: Path) -> None:

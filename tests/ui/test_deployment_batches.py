@@ -52,6 +52,40 @@ async def test_changing_several_deployments_lists_each_change_then_saves_a_revis
     assert deployments.get_deployment(seed, Actor.system(), 'local-bot').revision == 1
 
 
+async def test_an_option_goes_back_to_the_provider_default_on_every_deployment_that_has_it(user: User, seed, bots) -> None:
+    await signed_in(user, seed)
+    await eventually(lambda: len(only(user, ui.table).rows) == 3)
+    select(user, 'billing-bot', 'sales-bot')
+    user.find('Change model or options').click()
+    await user.should_see('Change 2 deployment(s)')
+    user.find(marker='batch-temperature').type('0.9')
+    user.find(marker='batch-default-temperature').click()
+    assert marked(user, 'batch-temperature').value is None and not marked(user, 'batch-temperature').enabled
+    user.find(marker='batch-topP').type('0.5')
+    user.find('Review changes').click()
+    await user.should_see('Save a new revision of 2 deployment(s)? All of them change, or none.', retries=SLOW)
+    assert listed(user) == [
+        'billing-bot: options temperature 0.2 → top P 0.5',
+        'sales-bot: options provider defaults → top P 0.5',
+    ]
+    user.find(marker='confirm-yes').click()
+    await user.should_see('Changed 2 deployment(s); each has a new revision', retries=SLOW)
+    for name in ('billing-bot', 'sales-bot'):
+        assert deployments.get_deployment(seed, Actor.system(), name).options == {'topP': 0.5}
+
+
+async def test_removing_an_option_no_selected_deployment_has_changes_nothing(user: User, seed, bots) -> None:
+    await signed_in(user, seed)
+    await eventually(lambda: len(only(user, ui.table).rows) == 3)
+    select(user, 'sales-bot')
+    user.find('Change model or options').click()
+    await user.should_see('Change 1 deployment(s)')
+    user.find(marker='batch-default-temperature').click()
+    user.find('Review changes').click()
+    await user.should_see('Nothing to change: the selected deployments already have these settings.', retries=SLOW)
+    assert deployments.get_deployment(seed, Actor.system(), 'sales-bot').revision == 1
+
+
 async def test_a_change_one_deployment_cannot_take_changes_none(user: User, seed, bots) -> None:
     await signed_in(user, seed)
     await eventually(lambda: len(only(user, ui.table).rows) == 3)

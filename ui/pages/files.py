@@ -5,8 +5,9 @@ from nicegui import events, ui
 from core import files
 from core.app import Core
 from core.errors import DomainError
-from ui import display, feedback
+from ui import feedback
 from ui.frame import EmptyState, frame
+from ui.local_time import line_with_times
 from ui.page_guard import dashboard_page
 from ui.session import SignedIn
 
@@ -22,6 +23,7 @@ def register(core: Core) -> None:
 
 # the uploader's header would read "0.0B / 0.00%" before any upload; the list below says what was uploaded
 NO_PROGRESS = '.no-progress .q-uploader__subtitle { display: none; }'
+
 
 class FilesView:
     def __init__(self, me: SignedIn) -> None:
@@ -50,9 +52,8 @@ class FilesView:
                 with ui.row().classes('w-full items-center gap-3 border-b py-1'):
                     ui.icon('description').classes('text-slate-500')
                     ui.label(stored.filename).classes('font-medium')
-                    ui.label(f'{stored.content_type} · {stored.size} bytes · {display.when(stored.created_at)}').classes(
-                        'text-slate-500 grow'
-                    )
+                    about = f'{stored.content_type} · {stored.size} bytes ·'
+                    line_with_times(about, stored.created_at, classes='text-slate-500 grow')
                     ui.label(stored.id).classes('font-mono text-xs text-slate-400')
                     delete = ui.button(icon='delete', on_click=lambda f=stored: self._delete(f.id, f.filename)).props(
                         'flat dense color=negative'

@@ -6,8 +6,9 @@ from core import prompts
 from core.app import Core
 from core.errors import DomainError
 from core.prompts import PromptView
-from ui import display, feedback
+from ui import feedback
 from ui.frame import EmptyState, frame
+from ui.local_time import iso, local_time, time_columns
 from ui.page_guard import dashboard_page
 from ui.prompt_editor import PromptEditor
 from ui.prompt_uses import PromptUses
@@ -59,6 +60,7 @@ class PromptList:
         )
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination={'page': 1, 'rowsPerPage': 20, 'rowsNumber': 0})
         self.table.classes('w-full').props('flat bordered hide-no-data')
+        time_columns(self.table, 'updated')
         self.table.on('request', self._on_request)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/prompts/{e.args[1]["id"]}'))
         self.empty = EmptyState()
@@ -77,7 +79,7 @@ class PromptList:
                 'name': p.name,
                 'version': f'v{p.version}',
                 'template': _first_line(p.template),
-                'updated': display.when(p.updated_at),
+                'updated': iso(p.updated_at),
             }
             for p in result.items
         ]
@@ -124,10 +126,10 @@ class PromptPage:
         self.versions.clear()
         with self.versions:
             for version in versions:
-                label = f'v{version.version} · {version.created_by or "—"} · {display.when(version.created_at)}'
-                ui.button(label, on_click=lambda v=version: self._show_version(v.version, v.template)).props(
-                    'flat dense no-caps align=left'
-                )
+                show = lambda v=version: self._show_version(v.version, v.template)  # noqa: E731
+                label = f'v{version.version} · {version.created_by or "—"} ·'
+                with ui.button(label, on_click=show).props('flat dense no-caps align=left'):
+                    local_time(version.created_at, short=True).classes('ml-1')
 
     def _show_version(self, number: int, template: str) -> None:
         self.version_text.content = f'v{number}:\n{template}'

@@ -8,6 +8,7 @@ from core.api_keys import ApiKeyView
 from core.errors import DomainError, Invalid
 from core.permissions import SCOPES
 from ui import display, feedback
+from ui.local_time import line_with_times
 from ui.session import SignedIn
 from ui.settings.key_limits import LIMITS_NOTE, LimitInputs, change_limits, limits_text
 
@@ -49,17 +50,16 @@ class ApiKeysPanel:
                 self._row(key)
 
     def _row(self, key: ApiKeyView) -> None:
-        expiry = 'expires ' + display.when(key.expires_at) if key.expires_at else 'no expiry date'
-        state = 'revoked ' + display.when(key.revoked_at) if key.revoked_at else expiry
+        expiry = ('expires', key.expires_at) if key.expires_at else ('no expiry date',)
+        state = ('revoked', key.revoked_at) if key.revoked_at else expiry
         with ui.row().classes('w-full items-center gap-3 border-b py-1'):
             ui.label(key.name).classes('font-medium')
             ui.label(key.hint).classes('font-mono text-xs')
             ui.label(', '.join(display.scope_label(scope) for scope in key.scopes)).classes('text-xs text-slate-500 grow')
             ui.label(limits_text(key)).classes('text-xs').mark(f'limits-{key.id}')
-            used = f'last used {display.when(key.last_used_at)}' if key.last_used_at else 'never used'
-            ui.label(f'by {key.created_by or "the command line"} · {used} · {state}').classes(
-                'text-xs text-slate-500'
-            )
+            used = ('last used', key.last_used_at, '·') if key.last_used_at else ('never used ·',)
+            by = f'by {key.created_by or "the command line"} ·'
+            line_with_times(by, *used, *state, classes='text-xs text-slate-500')
             if key.revoked_at is None:
                 limits = ui.button('Limits', on_click=lambda k=key: self.change_limits(k)).props('flat dense')
                 limits.mark(f'change-limits-{key.id}')

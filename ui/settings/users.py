@@ -6,7 +6,8 @@ from core import users
 from core.errors import DomainError
 from core.permissions import ROLES
 from core.users import UserView
-from ui import display, feedback
+from ui import feedback
+from ui.local_time import line_with_times
 from ui.session import SignedIn
 
 ROLE_HELP = 'admin: everything, incl. settings · editor: prompts, deployments, runs · viewer: read only'
@@ -42,7 +43,8 @@ class UsersPanel:
             ui.label(user.email).classes('font-medium grow')
             if user.disabled:
                 ui.badge('disabled', color='grey')
-            ui.label(f'last sign-in {display.when(user.last_login_at)}').classes('text-xs text-slate-500')
+            signed_in = ('last sign-in', user.last_login_at) if user.last_login_at else ('never signed in',)
+            line_with_times(*signed_in, classes='text-xs text-slate-500')
             role = ui.select(list(ROLES), value=user.role, on_change=lambda e, u=user: self.change_role(u, e.value))
             role.classes('w-32').props('dense').mark(f'role-{user.email}')
             label = 'Enable' if user.disabled else 'Disable'

@@ -8,7 +8,8 @@ from core.vocabulary import SUBSCRIBABLE_EVENTS
 from core.webhooks import deliveries, endpoints
 from core.webhooks.deliveries import DeliveryView
 from core.webhooks.endpoints import EndpointView
-from ui import display, feedback
+from ui import feedback
+from ui.local_time import iso, line_with_times, time_columns
 from ui.session import SignedIn
 
 DELIVERY_COLORS = {'delivered': 'positive', 'failed': 'negative', 'pending': 'warning', 'sending': 'info'}
@@ -50,10 +51,10 @@ class WebhooksPanel:
                 ui.label(endpoint.url).classes('font-mono text-sm grow break-all')
                 state = 'enabled' if endpoint.enabled else 'disabled'
                 ui.badge(state, color='positive' if endpoint.enabled else 'grey')
-                last = 'never sent' if endpoint.last_attempt_at is None else (
-                    f'last delivery {"ok" if endpoint.last_attempt_ok else "failed"} {display.when(endpoint.last_attempt_at)}'
+                last = ('never sent',) if endpoint.last_attempt_at is None else (
+                    f'last delivery {"ok" if endpoint.last_attempt_ok else "failed"}', endpoint.last_attempt_at
                 )  # fmt: skip
-                ui.label(last).classes('text-xs text-slate-500').mark(f'last-delivery-{endpoint.id}')
+                line_with_times(*last, classes='text-xs text-slate-500').mark(f'last-delivery-{endpoint.id}')
             scope = ', '.join(endpoint.deployments) if endpoint.deployments is not None else 'every deployment'
             ui.label(f'{", ".join(endpoint.events)} · {scope} · {endpoint.description or "no description"}').classes(
                 'text-xs text-slate-500'
@@ -219,12 +220,12 @@ class DeliveryLog:
                 ui.badge(delivery.status, color=DELIVERY_COLORS.get(delivery.status, 'grey'))
                 ui.label(f'{delivery.event_type} · {delivery.message_id}').classes('font-mono text-xs')
                 if delivery.next_attempt_at:
-                    ui.label(f'next attempt {display.when(delivery.next_attempt_at)}').classes('text-xs text-slate-500')
+                    line_with_times('next attempt', delivery.next_attempt_at, classes='text-xs text-slate-500')
                 button = ui.button('Resend', on_click=lambda d=delivery: self.resend(d)).props('flat dense')
                 button.mark(f'resend-{delivery.id}')
             rows = [
                 {
-                    'time': display.when(a.at),
+                    'time': iso(a.at),
                     'event': delivery.event_type,
                     'attempt': a.number,
                     'status': a.status_code if a.status_code is not None else '—',
@@ -234,7 +235,7 @@ class DeliveryLog:
                 for a in delivery.log
             ]
             columns = [{'name': c.lower(), 'label': c, 'field': c.lower(), 'align': 'left'} for c in self.COLUMNS]
-            ui.table(columns=columns, rows=rows).props('dense flat').classes('w-full')
+            time_columns(ui.table(columns=columns, rows=rows).props('dense flat').classes('w-full'), 'time')
 
     async def resend(self, delivery: DeliveryView) -> None:
         try:
