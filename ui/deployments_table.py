@@ -17,6 +17,7 @@ from ui.deployment_batch import DeploymentBatch
 from ui.deployment_health import health_cells
 from ui.frame import EmptyState
 from ui.local_time import iso, time_columns
+from ui.paged_table import paged_table
 from ui.responsive import phone_columns
 from ui.session import SignedIn
 
@@ -117,10 +118,10 @@ class DeploymentsTable:
             self.search.props('clearable dense outlined debounce=300').classes('w-full sm:w-96')
             self.batch_bar = ui.row().classes('items-center gap-2')
         pagination = {'sortBy': start.sort_by, 'descending': start.descending, 'page': start.page}
-        pagination |= {'rowsPerPage': start.rows_per_page, 'rowsNumber': 0}
+        pagination['rowsPerPage'] = start.rows_per_page
         selection = 'multiple' if me.may('deployments:write') else None
-        self.table = ui.table(
-            columns=COLUMNS, rows=[], row_key='id', pagination=pagination, selection=selection, on_select=self._selected
+        self.table = paged_table(
+            columns=COLUMNS, row_key='id', pagination=pagination, selection=selection, on_select=self._selected
         )
         self.table.classes('w-full').props(f':rows-per-page-options="{PAGE_SIZES}" flat bordered hide-no-data')
         self.table.add_slot('body-cell-name', NAME_CELL)

@@ -16,6 +16,7 @@ from core.vocabulary import ExecutionStatus
 from ui import display, feedback, live
 from ui.frame import EmptyState
 from ui.local_time import iso, time_columns
+from ui.paged_table import paged_table
 from ui.responsive import phone_columns
 from ui.session import SignedIn
 
@@ -115,9 +116,9 @@ class ExecutionsTable:
         self.filters, self.order = state.filters, state.order
         self._loads = itertools.count(1)  # a load's answer is shown only if no later load was asked for meanwhile
         self._latest = 0
-        pagination = {'page': state.page, 'rowsPerPage': state.page_size, 'rowsNumber': 0, 'sortBy': 'created'}
+        pagination = {'page': state.page, 'rowsPerPage': state.page_size, 'sortBy': 'created'}
         pagination['descending'] = state.order == 'desc'
-        self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=pagination).classes('w-full')
+        self.table = paged_table(columns=COLUMNS, row_key='id', pagination=pagination).classes('w-full')
         self.table.props('hide-no-data')  # our own empty note says what to do instead of "No data available"
         self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered hide-no-data')
         self.table.add_slot('body-cell-status', STATUS_CELL)

@@ -1,21 +1,23 @@
-"""The tables in a real headless Chromium: a row's checkbox selects it without opening it, and the executions page
-writes its filters into the address bar, so a reload shows the same list."""
+"""The tables in a real headless Chromium: a row's checkbox selects it without opening it, the executions page
+writes its filters into the address bar, so a reload shows the same list, and each footer counts the rows."""
 
 import asyncio
 import re
+import time
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from core import deployments, prompts
+from core import deployments, executions, prompts
 from core.app import build_core
 from core.permissions import Actor
 from core.settings import Settings
 from tests.e2e.test_browser import WAIT, Page, browser, server  # noqa: F401  (the fixtures)
 
 pytestmark = pytest.mark.browser
+FOOTER = '//div[contains(@class, "q-table__bottom")]'
 
 
 @pytest.fixture
@@ -33,6 +35,19 @@ def seeded(server, sqlite_url, fake_llm, tmp_path) -> str:  # noqa: F811  (the i
     finally:
         core.db.dispose()
     return server
+
+
+@pytest.fixture
+def runs(seeded, sqlite_url, fake_llm, tmp_path) -> str:
+    """Twelve runs of billing-bot besides: more than a page of ten."""
+    core = build_core(Settings.from_env({'HYPERSIGIL_DATABASE_URL': sqlite_url, 'HYPERSIGIL_DATA_DIR': str(tmp_path / 'seed'),
+                                         'HYPERSIGIL_SECRET_KEY': 'seed', **fake_llm.env}), migrate=False)  # fmt: skip
+    try:
+        for number in range(12):
+            asyncio.run(executions.run_deployment(core, Actor.system(), 'billing-bot', user_input=f'Parcel {number}?'))
+    finally:
+        core.db.dispose()
+    return seeded
 
 
 def test_a_checkbox_selects_a_row_and_a_click_elsewhere_opens_it(seeded, browser, tmp_path) -> None:  # noqa: F811
@@ -62,6 +77,43 @@ def test_the_executions_page_keeps_its_filters_in_the_address_bar(seeded, browse
         "return [...document.querySelectorAll('input')].map(input => input.value).find(value => value === 'refund')"
     )
     assert value == 'refund'
+
+
+def test_each_table_footer_counts_the_rows_it_shows(runs, browser, tmp_path) -> None:  # noqa: F811
+    page = Page(browser, tmp_path / 'failure.png')
+    sign_up(page, runs, tmp_path / 'server.log')
+    page.see('billing-bot')  # sign-up lands on the deployments page
+    steady_footer(page, '1-2 of 2')
+    rows_per_page(page, '10')
+    steady_footer(page, '1-2 of 2')
+    browser.get(f'{runs}/prompts')
+    page.see('Helpdesk')
+    steady_footer(page, '1-1 of 1')
+    browser.get(f'{runs}/executions?pageSize=10')
+    page.see('billing-bot')
+    steady_footer(page, '1-10 of 12')
+    page.wait_for(lambda: page.visible(f'{FOOTER}//button[.//i[normalize-space()="chevron_right"]]'), 'next page').click()
+    steady_footer(page, '11-12 of 12')
+
+
+def steady_footer(page: Page, expected: str) -> None:
+    """The footer reads `expected` ("1-10 of 12"), and still does a moment later: the browser's first messages to the
+    server, answered by then, once put "1-0 of 0" under rows that were there."""
+    page.wait_for(lambda: footer(page) == expected, f'the footer to read {expected!r}')
+    time.sleep(0.5)
+    assert footer(page) == expected
+
+
+def footer(page: Page) -> str | None:
+    return page.driver.execute_script(
+        f"const e = document.evaluate('{FOOTER}', document).iterateNext(); return e?.innerText.match(/\\d+-\\d+ of \\d+/)?.[0]"
+    )
+
+
+def rows_per_page(page: Page, count: str) -> None:
+    page.wait_for(lambda: page.visible(f'{FOOTER}//label[contains(@class, "q-select")]'), 'records per page').click()
+    item = f'//div[contains(@class, "q-menu")]//div[contains(@class, "q-item")][normalize-space()="{count}"]'
+    page.wait_for(lambda: page.visible(item), f'{count} records per page').click()
 
 
 def sign_up(page: Page, server: str, log: Path) -> None:  # noqa: F811

@@ -10,6 +10,7 @@ from ui import feedback
 from ui.frame import EmptyState, frame
 from ui.local_time import iso, local_time, time_columns
 from ui.page_guard import dashboard_page
+from ui.paged_table import paged_table
 from ui.prompt_editor import PromptEditor
 from ui.prompt_uses import PromptUses
 from ui.responsive import panes, phone_columns
@@ -58,7 +59,7 @@ class PromptList:
             .props('clearable dense outlined debounce=300')
             .classes('w-full sm:w-96')
         )
-        self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination={'page': 1, 'rowsPerPage': 20, 'rowsNumber': 0})
+        self.table = paged_table(columns=COLUMNS, row_key='id', pagination={'page': 1, 'rowsPerPage': 20})
         self.table.classes('w-full').props('flat bordered hide-no-data')
         time_columns(self.table, 'updated')
         self.table.on('request', self._on_request)
