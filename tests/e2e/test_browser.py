@@ -84,6 +84,9 @@ def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(serv
     page.see('Variables: none')
     page.click('Create prompt')
     page.see('Versions')
+    browser.get(f'{server}/prompts')
+    page.see('You are a terse helpdesk agent.')
+    page.footer_keeps('1-1 of 1')
 
     browser.get(f'{server}/deployments')
     page.click('New deployment')
@@ -105,6 +108,7 @@ def test_sign_up_create_a_prompt_and_a_deployment_and_watch_a_run_stream_in(serv
 
     browser.get(f'{server}/executions')  # the table in the viewer's zone, short; the UTC time on hover
     cell = page.wait_for(lambda: page.visible('//tbody//td//span[contains(@class, "local-time")]'), 'a time in the table')
+    page.footer_keeps('1-1 of 1')
     utc = datetime.strptime(cell.get_attribute('title'), '%Y-%m-%d %H:%M:%S UTC').replace(tzinfo=UTC)
     local = utc.astimezone(ZoneInfo(VIEWER_ZONE))
     assert cell.text == f'{local.day} {local:%b}, {local:%H:%M}', (cell.text, utc)
@@ -335,6 +339,21 @@ class Page:
         menu_item = f'//div[contains(@class, "q-menu")]//div[contains(@class, "q-item")][normalize-space()={_quoted(option)}]'
         self._wait(lambda: self.visible(menu_item), f'option {option!r} of {label!r}').click()
         self._wait(lambda: not self.visible(menu_item), f'the {label!r} menu to close')
+
+    def footer(self) -> str | None:
+        """The table's count as its footer words it ("1-10 of 12"); None while the footer is hidden (no rows)."""
+        return self.driver.execute_script(
+            "return document.querySelector('.q-table__bottom')?.innerText.match(/\\d+-\\d+ of \\d+/)?.[0] ?? null"
+        )
+
+    def footer_keeps(self, count: str) -> None:
+        """The table's footer reads `count` from the moment it shows, and still does a second later: the browser's
+        first message about the table, answered by then, once turned it into "1-0 of 0" under the rows."""
+        self._wait(lambda: self.footer() is not None, 'the table footer')
+        deadline = time.monotonic() + 1
+        while time.monotonic() < deadline:
+            assert self.footer() == count, f'the footer reads {self.footer()!r}, not {count!r}'
+            time.sleep(0.05)
 
     def watch_output(self, *, until: str) -> list[str]:
         """The distinct texts the output showed while the reply streamed in."""
