@@ -119,7 +119,7 @@ class ExecutionsTable:
         pagination = {'page': state.page, 'rowsPerPage': state.page_size, 'sortBy': 'created'}
         pagination['descending'] = state.order == 'desc'
         self.table = paged_table(columns=COLUMNS, row_key='id', pagination=pagination).classes('w-full')
-        self.table.props('hide-no-data')  # our own empty note says what to do instead of "No data available"
+        # hide-no-data: our own empty note says what to do instead of "No data available"
         self.table.props(':rows-per-page-options="[10, 20, 50, 100]" flat bordered hide-no-data')
         self.table.add_slot('body-cell-status', STATUS_CELL)
         time_columns(self.table, 'created')
