@@ -157,8 +157,8 @@ async def test_two_workers_draining_one_queue_never_claim_the_same_execution(cor
 
 @pytest.mark.parametrize('database_url', ['postgresql'], indirect=True)  # 20 s a run: once, where instances share one
 async def test_killing_one_of_two_workers_with_500_runs_in_flight_loses_none_and_completes_none_twice(core, fake_llm, spawn):
-    """The guarantee the README states: every run completes exactly once; a run whose provider call was in flight in
-    the killed process is called again (at most the killed worker's concurrency of them)."""
+    """The guarantee the README states: every run completes exactly once; a run of the killed process whose provider
+    call was in flight, or had ended with its outcome not yet written, is called again, and no other run."""
     deployment = await deploy(core)
     fake_llm.latency = 0.2
     ids = add_runs(core, deployment, 500)
@@ -172,7 +172,10 @@ async def test_killing_one_of_two_workers_with_500_runs_in_flight_loses_none_and
     calls = Counter(request.body['messages'][-1]['content'] for request in fake_llm.chat_requests())
     called_again = {row.id for row in rows.values() if calls[row.user_input] > 1}
     assert set(calls.values()) <= {1, 2} and sum(calls.values()) == 500 + len(called_again)
-    assert called_again <= set(killed.claims()) and len(called_again) <= 40  # only what the killed one had in flight
+    assert called_again <= set(killed.claims())  # only runs the killed one held
+    # at most its 40 calls in flight, and the calls that had ended waiting for the next round to write their outcomes
+    # (their slots already free again: at most 40 more while a round takes less than the fake's 0.2 s)
+    assert len(called_again) <= 2 * 40
     assert all(rows[execution_id].attempts == 2 for execution_id in called_again)
     assert called_again and set(survivor.claims()) >= called_again  # ... and the survivor took those over
 

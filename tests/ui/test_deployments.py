@@ -79,8 +79,9 @@ async def test_the_table_pages_searches_and_sorts_on_the_server(user: User, seed
     for number in range(25):
         await make_deployment(seed, f'bot-{number:02d}', prompt)
     await signed_in(user, seed)
+    await user.should_see(kind=ui.table, retries=SLOW)  # the page builds it, then reads the database
     table = only(user, ui.table)
-    assert len(table.rows) == 20 and table.pagination['rowsNumber'] == 25
+    await eventually(lambda: len(table.rows) == 20 and table.pagination['rowsNumber'] == 25)
     assert table.rows[0]['name'] == 'bot-00'
     table_interaction = user.find(ui.table)
     table_interaction.trigger('request', {'pagination': {'page': 2, 'rowsPerPage': 20, 'sortBy': 'name', 'descending': True}})
