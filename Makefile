@@ -48,11 +48,10 @@ migrate: install-runtime
 chromium:
 	scripts/ensure-chromium
 
-# three test processes even on two cores: most tests wait on servers and subprocesses, not the CPU; worksteal: an idle
-# process takes tests queued for a busy one, so the long end-to-end tests do not leave the others waiting at the end
+# three test processes even on two cores: most tests wait on servers and subprocesses, not the CPU
 TEST_PROCESSES ?= 3
 test: install chromium
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist worksteal
+	$(PY) -m pytest -n $(TEST_PROCESSES)
 
 bench: install
 	$(PY) -m bench.engine
