@@ -251,13 +251,9 @@ def get_execution(core: Core, actor: Actor, execution_id: str) -> ExecutionView:
 def get_execution_detail(core: Core, actor: Actor, execution_id: str) -> ExecutionDetail:
     """The execution and its recorded attempts, first first."""
     actor.require('executions:read')
-    row = None
-    if looks_like_uuid(execution_id):
-        with core.db.connect() as connection:
-            row = connection.execute(_BY_ID, {'id': execution_id}).one_or_none()
-            attempts = read_attempts(connection, [execution_id]) if row is not None else {}
-    if row is None:
-        raise NotFound(f'no execution {execution_id!r}')
+    with core.db.connect() as connection:
+        row = _row_by_id(connection, execution_id)
+        attempts = read_attempts(connection, [execution_id])
     return execution_detail(row, attempts.get(execution_id, ()))
 
 
@@ -268,14 +264,17 @@ def execution_detail(row: Any, attempts: tuple[Attempt, ...]) -> ExecutionDetail
 
 def read_execution(core: Core, execution_id: str) -> ExecutionView:
     """The execution by id, for core's own use (no actor: the caller has checked who may see it)."""
-    row = None
-    if looks_like_uuid(execution_id):
-        # a plain select, not a session: followers re-read rows often, and the ORM's unit of work costs more
-        with core.db.connect() as connection:
-            row = connection.execute(_BY_ID, {'id': execution_id}).one_or_none()
+    # a plain select, not a session: followers re-read rows often, and the ORM's unit of work costs more
+    with core.db.connect() as connection:
+        return execution_view(_row_by_id(connection, execution_id))
+
+
+def _row_by_id(connection: sa.Connection, execution_id: str) -> Any:
+    """The execution's row; NotFound for an unknown id (and, without a query, for one that is no id at all)."""
+    row = connection.execute(_BY_ID, {'id': execution_id}).one_or_none() if looks_like_uuid(execution_id) else None
     if row is None:
         raise NotFound(f'no execution {execution_id!r}')
-    return execution_view(row)
+    return row
 
 
 def cancel_execution(core: Core, actor: Actor, execution_id: str) -> ExecutionView:
