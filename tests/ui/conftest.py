@@ -93,12 +93,24 @@ def only(user: User, kind: type[T]) -> T:
 
 
 async def eventually(condition: Callable[[], object], *, timeout: float = 10.0) -> None:
-    """Wait until `condition()` is true (the page updates from background tasks)."""
+    """Wait until `condition()` is true (the page updates from background tasks).
+
+    A condition that fails an assertion (`user.find` and `marked` do while the element is not drawn yet) is not true
+    yet; at the deadline, that assertion is the one raised.
+    """
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not _holds(condition):
         if time.monotonic() > deadline:
-            raise AssertionError(f'still false after {timeout} s: {condition}')
+            condition_or_its_assertion = condition()
+            raise AssertionError(f'still false after {timeout} s: {condition} gave {condition_or_its_assertion!r}')
         await asyncio.sleep(0.02)
+
+
+def _holds(condition: Callable[[], object]) -> bool:
+    try:
+        return bool(condition())
+    except AssertionError:
+        return False
 
 
 def marked(user: User, marker: str) -> ui.element:
