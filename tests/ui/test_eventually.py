@@ -1,17 +1,32 @@
-import asyncio, pytest
+"""The UI tests' `eventually`: an element not drawn yet is 'not yet', not a failure."""
+
+import asyncio
+
+import pytest
+
 from tests.ui.conftest import eventually
 
-def test_an_assertion_in_the_condition_is_not_yet():
+
+def test_an_assertion_in_the_condition_means_not_yet() -> None:
     calls = []
-    def condition():
+
+    def drawn_on_the_third_look() -> bool:
         calls.append(1)
         assert len(calls) >= 3, 'not drawn yet'
         return True
-    asyncio.run(eventually(condition))
+
+    asyncio.run(eventually(drawn_on_the_third_look))
     assert len(calls) == 3
 
-def test_at_the_deadline_the_assertion_is_raised():
-    def condition():
+
+def test_at_the_deadline_the_conditions_assertion_is_raised() -> None:
+    def never_drawn() -> bool:
         raise AssertionError('not drawn yet')
+
     with pytest.raises(AssertionError, match='not drawn yet'):
-        asyncio.run(eventually(condition, timeout=0.05))
+        asyncio.run(eventually(never_drawn, timeout=0.05))
+
+
+def test_a_false_condition_times_out() -> None:
+    with pytest.raises(AssertionError, match='still false after 0.05 s'):
+        asyncio.run(eventually(lambda: False, timeout=0.05))
