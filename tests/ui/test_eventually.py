@@ -28,5 +28,5 @@ def test_at_the_deadline_the_conditions_assertion_is_raised() -> None:
 
 
 def test_a_false_condition_times_out() -> None:
-    with pytest.raises(AssertionError, match='still false after 0.05 s'):
+    with pytest.raises(AssertionError, match='still false after'):
         asyncio.run(eventually(lambda: False, timeout=0.05))
