@@ -182,6 +182,7 @@ async def test_a_bad_limit_is_told_at_its_field_and_nothing_is_written(user: Use
     assert 'whole number' in marked(user, 'requests-per-minute').error
     assert [key.name for key in api_keys.list_api_keys(seed, Actor.system())] == ['ci']
 
+    await user.should_see(marker=f'change-limits-{created.key.id}', retries=SLOW)  # the keys list is read after the page
     user.find(marker=f'change-limits-{created.key.id}').click()
     await user.should_see(marker='save-limits')
     marked(user, 'edit-concurrent-runs').value = 100_000
