@@ -8,6 +8,7 @@ from core.providers.catalog import CATALOG
 from core.providers.clients import PerLoop
 from core.providers.deltas import emit
 from core.providers.failures import missing_key_error, sdk_errors
+from core.providers.tls import tls_context
 
 LABEL = 'Anthropic'
 SAMPLING_API_VERSION = '2023-06-01'  # the SDK's default version (2026-10-21) answers 400 to sampling options
@@ -27,7 +28,10 @@ class AnthropicAdapter:
         self._api_key = api_key
         self._clients = PerLoop(
             lambda: anthropic.AsyncAnthropic(
-                api_key=api_key, base_url=base_url, max_retries=0, http_client=anthropic.DefaultAioHttpClient()
+                api_key=api_key,
+                base_url=base_url,
+                max_retries=0,
+                http_client=anthropic.DefaultAioHttpClient(verify=tls_context()),
             )
         )
 

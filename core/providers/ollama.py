@@ -22,6 +22,7 @@ from core.providers.failures import (
     status_error,
     timeout_error,
 )
+from core.providers.tls import tls_context
 
 LABEL = 'Ollama'
 DEFAULT_HOST = 'http://127.0.0.1:11434'
@@ -44,7 +45,9 @@ class OllamaAdapter:
         self._api_key = api_key
         headers = {'Authorization': f'Bearer {api_key}'} if api_key else None
         hooks = {'response': [_keep_error]}
-        self._clients = PerLoop(lambda: ollama.AsyncClient(host=self.base_url, headers=headers, event_hooks=hooks))
+        self._clients = PerLoop(
+            lambda: ollama.AsyncClient(host=self.base_url, headers=headers, event_hooks=hooks, verify=tls_context())
+        )
 
     async def aclose(self) -> None:
         """Close this event loop's client."""

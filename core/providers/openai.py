@@ -8,6 +8,7 @@ from core.providers.catalog import CATALOG
 from core.providers.clients import PerLoop
 from core.providers.deltas import emit
 from core.providers.failures import missing_key_error, sdk_errors
+from core.providers.tls import tls_context
 
 LABEL = 'OpenAI'
 # max_completion_tokens: chat completions deprecated max_tokens for it (reasoning models refuse max_tokens)
@@ -25,7 +26,7 @@ class OpenAIAdapter:
         self._api_key = api_key
         self._clients = PerLoop(
             lambda: openai.AsyncOpenAI(
-                api_key=api_key, base_url=base_url, max_retries=0, http_client=openai.DefaultAioHttpClient()
+                api_key=api_key, base_url=base_url, max_retries=0, http_client=openai.DefaultAioHttpClient(verify=tls_context())
             )
         )
 
