@@ -1,10 +1,11 @@
 """Where the web process spends its CPU accepting runs: a sampling profile of `python main.py serve` under load.
 
-`python -m bench.run_profile [--requests 3000] [--clients 20] [--database-url URL]` starts the real app without
-workers (`HYPERSIGIL_WORKERS=0`: the web process alone, so every sample is the run path's), sends POST
+`python -m bench.run_profile [--requests 3000] [--clients 20] [--database-url URL] [--wait]` starts the real app
+without workers (`HYPERSIGIL_WORKERS=0`: the web process alone, so every sample is the run path's), sends POST
 /deployments/{name}/run (answered 202) from concurrent clients while py-spy samples the server (the threads holding
-the GIL only: where Python spends CPU), then prints the server's CPU per accepted run and the functions holding the
-most samples, inclusive and self. py-spy is a tool, not a dependency: `pip install py-spy` (it reads the process from
+the GIL only: where Python spends CPU), then prints the web process's CPU per run and the functions holding the most
+samples, inclusive and self. With `--wait`, the runs wait for their result (`?wait=30`, answered 200) and worker
+processes run them (`HYPERSIGIL_WORKERS=auto`): the samples are still the web process's alone. py-spy is a tool, not a dependency: `pip install py-spy` (it reads the process from
 outside, so the profile costs the server nothing).
 """
 
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--top', type=int, default=25)
     parser.add_argument('--database-url', help='default: SQLite in a temporary directory')
     parser.add_argument('--stacks', type=Path, help="keep py-spy's raw stacks in this file")
+    parser.add_argument(
+        '--wait', action='store_true', help='waited runs (?wait, 200) with worker processes: the whole web side of a run'
+    )
     args = parser.parse_args(argv)
     py_spy = shutil.which('py-spy') or shutil.which('py-spy', path=str(Path(sys.executable).parent))
     if py_spy is None:
@@ -41,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
             'HYPERSIGIL_DATA_DIR': directory,
             **({'HYPERSIGIL_DATABASE_URL': args.database_url} if args.database_url else {}),
             'HYPERSIGIL_SECRET_KEY': 'bench',
-            'HYPERSIGIL_WORKERS': '0',
+            'HYPERSIGIL_WORKERS': 'auto' if args.wait else '0',
             'OPENAI_API_KEY': 'sk-bench',
             'OPENAI_BASE_URL': f'{fake_url}/v1',
         }
@@ -49,29 +53,34 @@ def main(argv: list[str] | None = None) -> None:
             token, _ = setup(Settings.from_env(env), api_url)
             stacks = Path(directory) / 'stacks.txt'
             # warm-up: connections, caches, and the SDK imports a web process without workers does at start
-            asyncio.run(accept_runs(api_url, token, 500, args.clients, server_pid))
+            asyncio.run(accept_runs(api_url, token, 500, args.clients, server_pid, wait=args.wait))
             record = ['record', '--pid', str(server_pid), '--format', 'raw', '--rate', '250', '--gil', '--output', str(stacks)]
             sampler = subprocess.Popen([py_spy, *record], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                latencies, cpu_ms = asyncio.run(accept_runs(api_url, token, args.requests, args.clients, server_pid))
+                runs = accept_runs(api_url, token, args.requests, args.clients, server_pid, wait=args.wait)
+                latencies, cpu_ms = asyncio.run(runs)
             finally:
                 sampler.send_signal(2)
                 sampler.wait(30)
-        print(f'{args.requests} runs accepted (202) by {args.clients} clients')
+        print(f'{args.requests} runs {"waited for (200)" if args.wait else "accepted (202)"} by {args.clients} clients')
         print(f'  latency p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms')
-        print(f'  server CPU per accepted run: {cpu_ms:.2f} ms')
+        print(f'  web process CPU per run: {cpu_ms:.2f} ms')
         report(read_stacks(stacks), args.top)
         if args.stacks:
             shutil.copyfile(stacks, args.stacks)
 
 
-async def accept_runs(api_url: str, token: str, n: int, clients: int, server_pid: int) -> tuple[list[float], float]:
-    """Latencies (ms) of n accepted runs from `clients` concurrent clients, and the server's CPU ms per run."""
+async def accept_runs(
+    api_url: str, token: str, n: int, clients: int, server_pid: int, *, wait: bool = False
+) -> tuple[list[float], float]:
+    """Latencies (ms) of n runs from `clients` concurrent clients (accepted, or waited for), and the web process's CPU
+    ms per run."""
+    path, expected = ('/deployments/bench/run?wait=30', 200) if wait else ('/deployments/bench/run', 202)
     async with LoadClient(api_url, headers={'X-API-Key': token}, connections=clients * 2) as client:
 
         async def run() -> None:
-            response = await client.post('/deployments/bench/run', json={'userInput': USER_INPUT})
-            if response.status_code != 202:
+            response = await client.post(path, json={'userInput': USER_INPUT})
+            if response.status_code != expected:
                 raise RuntimeError(f'the run was not accepted: {response.status_code} {response.text[:300]}')
 
         cpu = process_cpu_seconds(server_pid)
