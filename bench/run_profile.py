@@ -5,8 +5,8 @@ without workers (`HYPERSIGIL_WORKERS=0`: the web process alone, so every sample 
 /deployments/{name}/run (answered 202) from concurrent clients while py-spy samples the server (the threads holding
 the GIL only: where Python spends CPU), then prints the web process's CPU per run and the functions holding the most
 samples, inclusive and self. With `--wait`, the runs wait for their result (`?wait=30`, answered 200) and worker
-processes run them (`HYPERSIGIL_WORKERS=auto`): the samples are still the web process's alone. py-spy is a tool, not a dependency: `pip install py-spy` (it reads the process from
-outside, so the profile costs the server nothing).
+processes run them (`HYPERSIGIL_WORKERS=auto`): the samples are still the web process's alone. py-spy is a tool,
+not a dependency: `pip install py-spy` (it reads the process from outside, so the profile costs the server nothing).
 """
 
 import argparse
