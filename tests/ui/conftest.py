@@ -101,8 +101,8 @@ async def eventually(condition: Callable[[], object], *, timeout: float = 10.0) 
     deadline = time.monotonic() + timeout
     while not _holds(condition):
         if time.monotonic() > deadline:
-            condition_or_its_assertion = condition()
-            raise AssertionError(f'still false after {timeout} s: {condition} gave {condition_or_its_assertion!r}')
+            last = condition()  # a failed assertion is raised from here
+            raise AssertionError(f'still false after {timeout} s: {condition} gave {last!r}')
         await asyncio.sleep(0.02)
 
 
